@@ -1,0 +1,30 @@
+// crossq: sample-efficient off-policy RL (CrossQ + weight normalization) on MuJoCo tasks.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "crossq/cli.h"
+#include "crossq/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"crossq: CrossQ + weight normalization and its baselines on MuJoCo tasks"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "crossq 0.1.0");
+  crossq::cli::add_tasks(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : crossq::kExitUsage;
+  } catch (const crossq::Error& e) {
+    fmt::print(stderr, "crossq: error: {}\n", e.what());
+    if (!e.hint().empty()) fmt::print(stderr, "  fix: {}\n", e.hint());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "crossq: error: {}\n", e.what());
+    return crossq::kExitRuntime;
+  }
+  return crossq::kExitOk;
+}

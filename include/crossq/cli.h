@@ -1,0 +1,10 @@
+// The command-line tool's subcommands. Each lives in src/cli/<name>.cc and registers itself
+// on the root app; apps/crossq.cc only dispatches.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace crossq::cli {
+
+void add_tasks(CLI::App& app);   // crossq tasks
+
+}  // namespace crossq::cli

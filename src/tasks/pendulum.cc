@@ -1,0 +1,70 @@
+#include "crossq/tasks/pendulum.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "crossq/error.h"
+
+namespace crossq {
+
+namespace {
+// Gymnasium Pendulum-v1 constants (SPEC 3)
+constexpr double kG = 10.0, kM = 1.0, kL = 1.0, kDt = 0.05;
+constexpr double kMaxSpeed = 8.0, kMaxTorque = 2.0;
+constexpr double kPi = 3.14159265358979323846;
+
+double angle_normalize(double x) { return std::fmod(x + kPi, 2 * kPi) - kPi; }
+}  // namespace
+
+GymPendulum::GymPendulum() {
+  spec_.name = "pendulum";
+  spec_.obs_dim = 3;
+  spec_.act_dim = 1;
+  spec_.episode_steps = 200;
+  spec_.control_dt = kDt;
+  spec_.act_low = {static_cast<float>(-kMaxTorque)};
+  spec_.act_high = {static_cast<float>(kMaxTorque)};
+  spec_.normalized_return = false;  // returns are negative costs, not DMC-style [0, 1000]
+  spec_.description = "Gymnasium Pendulum-v1 swing-up (built in, no MuJoCo); good ~ -150";
+  // a 200-step task: short warm-up, frequent evaluation, no action repeat
+  spec_.defaults.steps = 10000;
+  spec_.defaults.warmup = 1000;
+  spec_.defaults.eval_every = 1000;
+  spec_.defaults.action_repeat = 1;
+  spec_.defaults.discount = 0.99;
+}
+
+void GymPendulum::reset(Rng& rng, float* obs) {
+  th_ = rng.uniform(-kPi, kPi);
+  thdot_ = rng.uniform(-1.0, 1.0);
+  observe(obs);
+}
+
+void GymPendulum::observe(float* obs) const {
+  obs[0] = static_cast<float>(std::cos(th_));
+  obs[1] = static_cast<float>(std::sin(th_));
+  obs[2] = static_cast<float>(thdot_);
+}
+
+StepResult GymPendulum::step(const float* action, float* obs) {
+  // the action arrives as float32 (as in Gymnasium) and is used in float64
+  const double u = std::clamp(static_cast<double>(action[0]), -kMaxTorque, kMaxTorque);
+  const double an = angle_normalize(th_);
+  const double cost = an * an + 0.1 * thdot_ * thdot_ + 0.001 * u * u;
+  double newthdot = thdot_ + (3 * kG / (2 * kL) * std::sin(th_) + 3.0 / (kM * kL * kL) * u) * kDt;
+  newthdot = std::clamp(newthdot, -kMaxSpeed, kMaxSpeed);
+  th_ = th_ + newthdot * kDt;
+  thdot_ = newthdot;
+  observe(obs);
+  StepResult r;
+  r.reward = -cost;
+  return r;
+}
+
+void GymPendulum::set_state(const std::vector<double>& s) {
+  if (s.size() != 2) throw Error("pendulum: state has " + std::to_string(s.size()) + " values, expected 2");
+  th_ = s[0];
+  thdot_ = s[1];
+}
+
+}  // namespace crossq
