@@ -7,6 +7,18 @@
 
 namespace crossq {
 
+double normalized_score(const TaskSpec& spec, double return_mean, double success_rate) {
+  switch (spec.score) {
+    case TaskSpec::Score::kReturnOver1000: return return_mean / 1000.0;
+    case TaskSpec::Score::kSuccessRate: return success_rate;
+    case TaskSpec::Score::kAffine: {
+      const double s = (return_mean - spec.score_low) / (spec.score_high - spec.score_low);
+      return s < 0 ? 0 : (s > 1 ? 1 : s);
+    }
+  }
+  return 0.0;
+}
+
 Env::Env(std::unique_ptr<Task> task) : task_(std::move(task)) {
   action_.resize(static_cast<size_t>(task_->spec().act_dim));
 }

@@ -24,7 +24,11 @@ GymPendulum::GymPendulum() {
   spec_.control_dt = kDt;
   spec_.act_low = {static_cast<float>(-kMaxTorque)};
   spec_.act_high = {static_cast<float>(kMaxTorque)};
-  spec_.normalized_return = false;  // returns are negative costs, not DMC-style [0, 1000]
+  spec_.suite = "builtin";
+  // returns are negative costs: score 0 at -1500 (worse than random, ~ -1200), 1 at 0
+  spec_.score = TaskSpec::Score::kAffine;
+  spec_.score_low = -1500.0;
+  spec_.score_high = 0.0;
   spec_.description = "Gymnasium Pendulum-v1 swing-up (built in, no MuJoCo); good ~ -150";
   // a 200-step task: short warm-up, frequent evaluation, no action repeat
   spec_.defaults.steps = 10000;

@@ -30,8 +30,12 @@ struct TaskSpec {
   double control_dt = 0.0;        // seconds per env step
   std::vector<float> act_low;     // (act_dim) lower action bounds
   std::vector<float> act_high;    // (act_dim) upper action bounds
+  std::string suite;              // "dmc", "myo" or "builtin": groups tasks in reports
   bool has_success = false;       // episodes report a `success` flag (muscle tasks)
-  bool normalized_return = true;  // return / 1000 is the normalized score (DMC convention)
+  // normalized score of an evaluation (SPEC 4): DMC return / 1000; muscle tasks the success
+  // rate; other tasks (return - score_low) / (score_high - score_low), clipped to [0, 1]
+  enum class Score { kReturnOver1000, kSuccessRate, kAffine } score = Score::kReturnOver1000;
+  double score_low = 0.0, score_high = 1000.0;  // for Score::kAffine
   TaskDefaults defaults;
   std::string description;        // one line for `crossq tasks`
 };
@@ -42,6 +46,9 @@ struct StepResult {
   bool terminated = false;  // a true terminal state: the value does not bootstrap
   bool success = false;     // task-defined success at this step (muscle tasks)
 };
+
+// the normalized score of an evaluation's mean return and success rate (SPEC 4)
+double normalized_score(const TaskSpec& spec, double return_mean, double success_rate);
 
 class Task {
  public:
