@@ -1,0 +1,19 @@
+// The one seam through which every matrix product goes. Row-major, BLAS-like semantics:
+//   C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C
+// op(X) is X or X^T per the trans flags; lda/ldb/ldc are row strides. The backend (Eigen's
+// own GEMM or CBLAS/OpenBLAS) is chosen at build time with -DCROSSQ_GEMM=eigen|openblas.
+#pragma once
+
+namespace crossq {
+
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc);
+void gemm(bool trans_a, bool trans_b, int M, int N, int K, double alpha, const double* A, int lda,
+          const double* B, int ldb, double beta, double* C, int ldc);
+
+// the backend's name, for benchmarks and logs: "eigen" or "openblas"
+const char* gemm_backend();
+// keeps the backend single-threaded (crossq parallelizes over critics instead)
+void gemm_set_single_threaded();
+
+}  // namespace crossq

@@ -1,0 +1,327 @@
+// Layers as pairs of free functions, llm.c style: `x_forward(out, cache..., in, params...,
+// dims)` and `x_backward(dinp, dparams..., dout, cache..., dims)`. Every tensor is row-major;
+// the shape is in the comment beside each pointer. Backward OVERWRITES its outputs (every
+// parameter and activation in these networks has exactly one consumer; residual sums are
+// added by the caller). Templated on the scalar so the same code runs in float32 (the hot
+// path) and float64 (gradient checks). Nothing here allocates.
+#pragma once
+#include <algorithm>
+#include <cmath>
+
+#include "crossq/nn/gemm.h"
+
+namespace crossq::nn {
+
+// ---------------------------------------------------------------- linear
+
+// out = in W^T + b
+template <class T>
+void linear_forward(T* out,        // (N,O)
+                    const T* in,   // (N,I)
+                    const T* w,    // (O,I)
+                    const T* b,    // (O) or nullptr
+                    int N, int I, int O) {
+  if (b) {
+    for (int n = 0; n < N; ++n) std::copy(b, b + O, out + static_cast<long>(n) * O);
+  }
+  gemm(false, true, N, O, I, T(1), in, I, w, I, b ? T(1) : T(0), out, O);
+}
+
+// din = dout W; dw = dout^T in; db = column sums of dout. Any output may be nullptr.
+template <class T>
+void linear_backward(T* din,         // (N,I) or nullptr
+                     T* dw,          // (O,I) or nullptr
+                     T* db,          // (O) or nullptr
+                     const T* dout,  // (N,O)
+                     const T* in,    // (N,I)
+                     const T* w,     // (O,I)
+                     int N, int I, int O) {
+  if (din) gemm(false, false, N, I, O, T(1), dout, O, w, I, T(0), din, I);
+  if (dw) gemm(true, false, O, I, N, T(1), dout, O, in, I, T(0), dw, I);
+  if (db) {
+    std::fill(db, db + O, T(0));
+    for (int n = 0; n < N; ++n) {
+      const T* row = dout + static_cast<long>(n) * O;
+      for (int o = 0; o < O; ++o) db[o] += row[o];
+    }
+  }
+}
+
+// ---------------------------------------------------------------- relu
+
+template <class T>
+void relu_forward(T* out, const T* in, long n) {  // out, in (n); may alias
+  for (long i = 0; i < n; ++i) out[i] = in[i] > T(0) ? in[i] : T(0);
+}
+
+// din = dout where the forward output was positive
+template <class T>
+void relu_backward(T* din, const T* dout, const T* out, long n) {  // (n) each; din may alias dout
+  for (long i = 0; i < n; ++i) din[i] = out[i] > T(0) ? dout[i] : T(0);
+}
+
+// ---------------------------------------------------------------- batch norm
+
+// running statistics and settings of one BatchNorm / Batch Renormalization layer
+template <class T>
+struct BatchNormRun {
+  T* mean;          // (C) running mean
+  T* var;           // (C) running (biased) variance
+  T momentum;       // running = momentum * running + (1 - momentum) * batch (0.99)
+  T eps;            // 1e-3
+  bool update;      // update the running statistics (false for target networks)
+  bool renorm;      // Batch Renormalization r/d corrections (after its warm-up)
+  T r_max, d_max;   // renorm clips (3, 5)
+};
+
+// train mode: normalize with the batch statistics (biased variance).
+// Plain BN: y = xhat. Renorm: y = xhat * r + d with r = clip(sigma_B / sigma_run, 1/r_max,
+// r_max), d = clip((mu_B - mu_run) / sigma_run, -d_max, d_max), both without gradient.
+// out = gamma * y + beta. Caches xhat (the plain normalized input), rstd = 1/sigma_B, r, d.
+template <class T>
+void batchnorm_forward_train(T* out,         // (N,C)
+                             T* xhat,        // (N,C) cache
+                             T* mean,        // (C) cache: batch mean
+                             T* rstd,        // (C) cache: 1/sqrt(var_B + eps)
+                             T* r, T* d,     // (C) cache: renorm corrections (1, 0 if plain)
+                             const T* in,    // (N,C)
+                             const T* gamma, const T* beta,  // (C)
+                             const BatchNormRun<T>& run, int N, int C) {
+  // batch mean and biased variance, accumulated row by row so the inner loop is contiguous
+  std::fill(mean, mean + C, T(0));
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) mean[c] += x[c];
+  }
+  const T inv_n = T(1) / T(N);
+  for (int c = 0; c < C; ++c) mean[c] *= inv_n;
+  T* var = rstd;  // reuse the rstd buffer for the variance first
+  std::fill(var, var + C, T(0));
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) {
+      const T dx = x[c] - mean[c];
+      var[c] += dx * dx;
+    }
+  }
+  for (int c = 0; c < C; ++c) {
+    const T v = var[c] * inv_n;
+    const T sigma = std::sqrt(v + run.eps);
+    if (run.renorm) {
+      const T sigma_run = std::sqrt(run.var[c] + run.eps);
+      r[c] = std::clamp(sigma / sigma_run, T(1) / run.r_max, run.r_max);
+      d[c] = std::clamp((mean[c] - run.mean[c]) / sigma_run, -run.d_max, run.d_max);
+    } else {
+      r[c] = T(1);
+      d[c] = T(0);
+    }
+    if (run.update) {
+      run.mean[c] = run.momentum * run.mean[c] + (T(1) - run.momentum) * mean[c];
+      run.var[c] = run.momentum * run.var[c] + (T(1) - run.momentum) * v;
+    }
+    rstd[c] = T(1) / sigma;
+  }
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<long>(n) * C;
+    T* xh = xhat + static_cast<long>(n) * C;
+    T* y = out + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) {
+      xh[c] = (x[c] - mean[c]) * rstd[c];
+      y[c] = gamma[c] * (xh[c] * r[c] + d[c]) + beta[c];
+    }
+  }
+}
+
+// dgamma = sum dout * (xhat r + d); dbeta = sum dout; with g = dout * gamma * r:
+// din = rstd * (g - mean(g) - xhat * mean(g * xhat))
+// `scratch` (2C) holds the column sums.
+template <class T>
+void batchnorm_backward_train(T* din,          // (N,C); may alias dout
+                              T* dgamma, T* dbeta,  // (C) or nullptr
+                              T* scratch,      // (2C)
+                              const T* dout,   // (N,C)
+                              const T* xhat,   // (N,C)
+                              const T* rstd, const T* r, const T* d,  // (C)
+                              const T* gamma,  // (C)
+                              int N, int C) {
+  T* sum_g = scratch;        // sum over rows of g
+  T* sum_gx = scratch + C;   // sum over rows of g * xhat
+  std::fill(scratch, scratch + 2 * C, T(0));
+  if (dgamma) std::fill(dgamma, dgamma + C, T(0));
+  if (dbeta) std::fill(dbeta, dbeta + C, T(0));
+  for (int n = 0; n < N; ++n) {
+    const T* dy = dout + static_cast<long>(n) * C;
+    const T* xh = xhat + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) {
+      sum_g[c] += dy[c];
+      sum_gx[c] += dy[c] * xh[c];
+    }
+  }
+  // here sum_g and sum_gx hold sums of dout; dgamma and dbeta follow from them
+  for (int c = 0; c < C; ++c) {
+    if (dgamma) dgamma[c] = sum_gx[c] * r[c] + sum_g[c] * d[c];
+    if (dbeta) dbeta[c] = sum_g[c];
+    const T k = gamma[c] * r[c];
+    sum_g[c] *= k / T(N);   // mean(g)
+    sum_gx[c] *= k / T(N);  // mean(g * xhat)
+  }
+  for (int n = 0; n < N; ++n) {
+    const T* dy = dout + static_cast<long>(n) * C;
+    const T* xh = xhat + static_cast<long>(n) * C;
+    T* dx = din + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) {
+      const T g = dy[c] * gamma[c] * r[c];
+      dx[c] = rstd[c] * (g - sum_g[c] - xh[c] * sum_gx[c]);
+    }
+  }
+}
+
+// eval mode: normalize with the running statistics
+template <class T>
+void batchnorm_forward_eval(T* out, const T* in,  // (N,C)
+                            const T* gamma, const T* beta, const T* run_mean, const T* run_var,
+                            T eps, int N, int C) {
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<long>(n) * C;
+    T* y = out + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c)
+      y[c] = gamma[c] * (x[c] - run_mean[c]) / std::sqrt(run_var[c] + eps) + beta[c];
+  }
+}
+
+// eval-mode backward, input gradient only (the actor update differentiates through critics
+// held in eval mode): din = dout * gamma / sqrt(run_var + eps)
+template <class T>
+void batchnorm_backward_eval(T* din, const T* dout,  // (N,C); may alias
+                             const T* gamma, const T* run_var, T eps, int N, int C) {
+  for (int n = 0; n < N; ++n) {
+    const T* dy = dout + static_cast<long>(n) * C;
+    T* dx = din + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) dx[c] = dy[c] * gamma[c] / std::sqrt(run_var[c] + eps);
+  }
+}
+
+// ---------------------------------------------------------------- layer norm
+
+// per row: out = gamma * (x - mean) * rstd + beta. Caches xhat (N,C) and rstd (N).
+template <class T>
+void layernorm_forward(T* out, T* xhat, T* rstd,  // (N,C), (N,C), (N)
+                       const T* in, const T* gamma, const T* beta,  // (N,C), (C), (C)
+                       T eps, int N, int C) {
+  for (int n = 0; n < N; ++n) {
+    const T* x = in + static_cast<long>(n) * C;
+    T m = 0;
+    for (int c = 0; c < C; ++c) m += x[c];
+    m /= T(C);
+    T v = 0;
+    for (int c = 0; c < C; ++c) v += (x[c] - m) * (x[c] - m);
+    v /= T(C);
+    const T rs = T(1) / std::sqrt(v + eps);
+    rstd[n] = rs;
+    T* xh = xhat + static_cast<long>(n) * C;
+    T* y = out + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) {
+      xh[c] = (x[c] - m) * rs;
+      y[c] = gamma[c] * xh[c] + beta[c];
+    }
+  }
+}
+
+// din = rstd * (g - mean(g) - xhat * mean(g xhat)) per row, g = dout * gamma
+template <class T>
+void layernorm_backward(T* din, T* dgamma, T* dbeta,  // (N,C), (C) or nullptr, (C) or nullptr
+                        const T* dout, const T* xhat, const T* rstd, const T* gamma, int N,
+                        int C) {
+  if (dgamma) std::fill(dgamma, dgamma + C, T(0));
+  if (dbeta) std::fill(dbeta, dbeta + C, T(0));
+  for (int n = 0; n < N; ++n) {
+    const T* dy = dout + static_cast<long>(n) * C;
+    const T* xh = xhat + static_cast<long>(n) * C;
+    T mg = 0, mgx = 0;
+    for (int c = 0; c < C; ++c) {
+      const T g = dy[c] * gamma[c];
+      mg += g;
+      mgx += g * xh[c];
+      if (dgamma) dgamma[c] += dy[c] * xh[c];
+      if (dbeta) dbeta[c] += dy[c];
+    }
+    mg /= T(C);
+    mgx /= T(C);
+    T* dx = din + static_cast<long>(n) * C;
+    for (int c = 0; c < C; ++c) dx[c] = rstd[n] * (dy[c] * gamma[c] - mg - xh[c] * mgx);
+  }
+}
+
+// ---------------------------------------------------------------- tanh-squashed Gaussian
+
+constexpr double kLogStdMin = -20.0, kLogStdMax = 2.0;  // SPEC 1
+
+// head rows are [mean (A) | log_std (A)]; log_std is clipped to [-20, 2].
+// u = mean + exp(log_std) * eps; action = tanh(u);
+// logp = sum_j [ -eps^2/2 - log_std - log(2 pi)/2 - log(1 - tanh(u)^2) ], with the tanh
+// correction in the stable form log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)).
+template <class T>
+void tanh_gaussian_forward(T* action,     // (N,A)
+                           T* logp,       // (N)
+                           const T* head, // (N,2A)
+                           const T* eps,  // (N,A) standard normal noise
+                           int N, int A) {
+  const T half_log_2pi = T(0.91893853320467274178);
+  const T log2 = T(0.69314718055994530942);
+  for (int n = 0; n < N; ++n) {
+    const T* mu = head + static_cast<long>(n) * 2 * A;
+    const T* ls_raw = mu + A;
+    const T* e = eps + static_cast<long>(n) * A;
+    T* a = action + static_cast<long>(n) * A;
+    T lp = 0;
+    for (int j = 0; j < A; ++j) {
+      const T ls = std::clamp(ls_raw[j], T(kLogStdMin), T(kLogStdMax));
+      const T u = mu[j] + std::exp(ls) * e[j];
+      a[j] = std::tanh(u);
+      const T m2u = T(-2) * u;  // softplus(-2u), stable for both signs
+      const T softplus = m2u > T(0) ? m2u + std::log1p(std::exp(-m2u)) : std::log1p(std::exp(m2u));
+      lp += T(-0.5) * e[j] * e[j] - ls - half_log_2pi - T(2) * (log2 - u - softplus);
+    }
+    logp[n] = lp;
+  }
+}
+
+// dhead from the gradients of the loss w.r.t. action and logp (eps held fixed):
+// d logp / du = 2 tanh(u); du/dmean = 1; du/dlog_std = std * eps; d logp / dlog_std
+// (direct) = -1; d action / du = 1 - tanh(u)^2. log_std's clip passes gradient inside
+// [-20, 2] (inclusive, as torch.clamp).
+template <class T>
+void tanh_gaussian_backward(T* dhead,          // (N,2A)
+                            const T* daction,  // (N,A) or nullptr
+                            const T* dlogp,    // (N) or nullptr
+                            const T* head,     // (N,2A)
+                            const T* eps,      // (N,A)
+                            const T* action,   // (N,A) forward output
+                            int N, int A) {
+  for (int n = 0; n < N; ++n) {
+    const T* ls_raw = head + static_cast<long>(n) * 2 * A + A;
+    const T* e = eps + static_cast<long>(n) * A;
+    const T* a = action + static_cast<long>(n) * A;
+    T* dmu = dhead + static_cast<long>(n) * 2 * A;
+    T* dls = dmu + A;
+    const T gl = dlogp ? dlogp[n] : T(0);
+    for (int j = 0; j < A; ++j) {
+      const T ga = daction ? daction[static_cast<long>(n) * A + j] : T(0);
+      const T du = ga * (T(1) - a[j] * a[j]) + gl * T(2) * a[j];
+      dmu[j] = du;
+      const bool inside = ls_raw[j] >= T(kLogStdMin) && ls_raw[j] <= T(kLogStdMax);
+      const T ls = std::clamp(ls_raw[j], T(kLogStdMin), T(kLogStdMax));
+      dls[j] = inside ? du * std::exp(ls) * e[j] - gl : T(0);
+    }
+  }
+}
+
+// the deterministic action tanh(mean)
+template <class T>
+void tanh_mean(T* action, const T* head, int N, int A) {  // (N,A), (N,2A)
+  for (int n = 0; n < N; ++n)
+    for (int j = 0; j < A; ++j)
+      action[static_cast<long>(n) * A + j] = std::tanh(head[static_cast<long>(n) * 2 * A + j]);
+}
+
+}  // namespace crossq::nn
