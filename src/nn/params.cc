@@ -1,0 +1,103 @@
+#include "crossq/nn/params.h"
+
+#include <cmath>
+
+namespace crossq::nn {
+
+int ParamSet::add(const std::string& name, int rows, int cols, float weight_decay,
+                  bool weight_norm, bool dense_weight) {
+  Tensor t;
+  t.name = name;
+  t.offset = tensors.empty() ? 0 : tensors.back().offset + tensors.back().size();
+  t.rows = rows;
+  t.cols = cols;
+  t.weight_decay = weight_decay;
+  t.weight_norm = weight_norm;
+  t.dense_weight = dense_weight;
+  tensors.push_back(t);
+  return static_cast<int>(tensors.size()) - 1;
+}
+
+void ParamSet::finalize() {
+  const long n = tensors.empty() ? 0 : tensors.back().offset + tensors.back().size();
+  w.assign(n, 0.f);
+  g.assign(n, 0.f);
+  m.assign(n, 0.f);
+  v.assign(n, 0.f);
+  steps = 0;
+}
+
+int ParamSet::find(const std::string& name) const {
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+void adamw_step(ParamSet& ps, const AdamConfig& cfg) {
+  ++ps.steps;
+  const double bc1 = 1.0 - std::pow(static_cast<double>(cfg.beta1), static_cast<double>(ps.steps));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(cfg.beta2), static_cast<double>(ps.steps));
+  const float step_size = static_cast<float>(cfg.lr / bc1);
+  const float inv_sqrt_bc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  const float b1 = cfg.beta1, b2 = cfg.beta2, eps = cfg.eps;
+  for (const Tensor& t : ps.tensors) {
+    float* __restrict w = ps.w.data() + t.offset;
+    float* __restrict m = ps.m.data() + t.offset;
+    float* __restrict v = ps.v.data() + t.offset;
+    const float* __restrict g = ps.g.data() + t.offset;
+    const float keep = 1.f - cfg.lr * t.weight_decay;
+    const long n = t.size();
+    for (long i = 0; i < n; ++i) {
+      m[i] = b1 * m[i] + (1.f - b1) * g[i];
+      v[i] = b2 * v[i] + (1.f - b2) * g[i] * g[i];
+      const float denom = std::sqrt(v[i]) * inv_sqrt_bc2 + eps;
+      w[i] = w[i] * keep - step_size * m[i] / denom;
+    }
+  }
+}
+
+void adam_reset(ParamSet& ps) {
+  std::fill(ps.m.begin(), ps.m.end(), 0.f);
+  std::fill(ps.v.begin(), ps.v.end(), 0.f);
+  ps.steps = 0;
+}
+
+void polyak_update(float* target, const float* source, long n, float tau) {
+  const float keep = 1.f - tau;
+  for (long i = 0; i < n; ++i) target[i] = keep * target[i] + tau * source[i];
+}
+
+void weight_norm_project(ParamSet& ps, bool include_bias) {
+  for (size_t k = 0; k < ps.tensors.size(); ++k) {
+    const Tensor& t = ps.tensors[k];
+    if (!t.weight_norm) continue;
+    float* b = nullptr;
+    if (include_bias && k + 1 < ps.tensors.size() && ps.tensors[k + 1].rows == 1 &&
+        ps.tensors[k + 1].cols == t.rows)
+      b = ps.w.data() + ps.tensors[k + 1].offset;
+    for (int r = 0; r < t.rows; ++r) {
+      float* row = ps.w.data() + t.offset + static_cast<long>(r) * t.cols;
+      double ss = 0;
+      for (int c = 0; c < t.cols; ++c) ss += static_cast<double>(row[c]) * row[c];
+      if (b) ss += static_cast<double>(b[r]) * b[r];
+      if (ss <= 0) continue;  // an all-zero row has no direction to keep
+      const float inv = static_cast<float>(1.0 / std::sqrt(ss));
+      for (int c = 0; c < t.cols; ++c) row[c] *= inv;
+      if (b) b[r] *= inv;
+    }
+  }
+}
+
+void init_uniform_fan_in(ParamSet& ps, int tensor, int bias_tensor, Rng& rng) {
+  const Tensor& t = ps.tensors[tensor];
+  const double bound = 1.0 / std::sqrt(static_cast<double>(t.cols));
+  float* w = ps.param(tensor);
+  for (long i = 0; i < t.size(); ++i) w[i] = static_cast<float>(rng.uniform(-bound, bound));
+  if (bias_tensor >= 0) {
+    float* b = ps.param(bias_tensor);
+    for (long i = 0; i < ps.tensors[bias_tensor].size(); ++i)
+      b[i] = static_cast<float>(rng.uniform(-bound, bound));
+  }
+}
+
+}  // namespace crossq::nn
