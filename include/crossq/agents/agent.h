@@ -1,0 +1,47 @@
+// The agent interface every algorithm implements, and the statistics an update returns.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crossq/replay.h"
+#include "crossq/rng.h"
+
+namespace crossq {
+
+// what one update (one critic step, plus an actor step when due) measured
+struct UpdateStats {
+  double critic_loss = 0.0;   // summed over critics (SPEC 1.5)
+  bool actor_updated = false;
+  double actor_loss = 0.0;    // valid when actor_updated
+  double alpha_loss = 0.0;
+  double alpha = 0.0;         // temperature after the update
+  double entropy = 0.0;       // -mean log pi(a|s) on the actor batch
+  double q_mean = 0.0;        // mean Q(s, a) over critics and the replay rows
+};
+
+// per-critic diagnostics of SPEC 1 ("Diagnostics"), from the latest critic update
+struct CriticDiagnostics {
+  double param_norm = 0.0;         // sum over dense layers of ||W||_F
+  double grad_norm = 0.0;          // sum over dense layers of ||dW||_F
+  std::vector<double> elr;         // per dense layer: lr / ||W||_F^2
+  double elr_mean = 0.0;           // mean of elr
+  double dead_fraction = 0.0;      // hidden ReLU units zero on every row of the joint batch
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  // one action for one observation, in [-1, 1]^act_dim; deterministic = tanh(mean)
+  virtual void act(const float* obs, bool deterministic, Rng& rng, float* action) = 0;
+  // one gradient update on `batch` (drawn by the trainer); `rng` draws the policy noise
+  virtual UpdateStats update(const Batch& batch, Rng& rng) = 0;
+  // diagnostics of each critic after the latest update
+  virtual std::vector<CriticDiagnostics> diagnostics() = 0;
+  // full parameter reset (networks, targets, optimizers, temperature); replay is untouched
+  virtual void reset_parameters(Rng& rng) = 0;
+  // number of trainable parameters (critics + actor, no targets)
+  virtual int64_t num_parameters() const = 0;
+};
+
+}  // namespace crossq

@@ -1,0 +1,292 @@
+#include "crossq/agents/crossq_agent.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "crossq/error.h"
+#include "crossq/nn/layers.h"
+
+namespace crossq {
+
+using nn::Mlp;
+using nn::MlpConfig;
+using nn::Mode;
+
+CrossQAgent::CrossQAgent(const CrossQConfig& cfg, Rng& rng) : cfg_(cfg) {
+  if (cfg.obs_dim <= 0 || cfg.act_dim <= 0)
+    throw Error("agent: observation and action sizes must be positive");
+  const int B = cfg.batch_size, A = cfg.act_dim;
+  D_ = cfg.obs_dim + cfg.act_dim;
+  lanes_ = std::make_unique<LanePair>(cfg.threads);
+  build_networks(rng);
+  joint_.assign(static_cast<size_t>(2 * B) * D_, 0.f);
+  next_eps_.assign(static_cast<size_t>(B) * A, 0.f);
+  eps_.assign(static_cast<size_t>(B) * A, 0.f);
+  next_act_.assign(static_cast<size_t>(B) * A, 0.f);
+  next_logp_.assign(B, 0.f);
+  y_.assign(B, 0.f);
+  xa_.assign(static_cast<size_t>(B) * D_, 0.f);
+  for (int i = 0; i < 2; ++i) {
+    q_[i].assign(2 * B, 0.f);
+    qt_[i].assign(B, 0.f);
+    dq_[i].assign(2 * B, 0.f);
+    qa_[i].assign(B, 0.f);
+    dqa_[i].assign(B, 0.f);
+    dxa_[i].assign(static_cast<size_t>(B) * D_, 0.f);
+  }
+  act_.assign(static_cast<size_t>(B) * A, 0.f);
+  logp_.assign(B, 0.f);
+  dact_.assign(static_cast<size_t>(B) * A, 0.f);
+  dlogp_.assign(B, 0.f);
+  dhead_.assign(static_cast<size_t>(B) * 2 * A, 0.f);
+  one_eps_.assign(A, 0.f);
+}
+
+void CrossQAgent::build_networks(Rng& rng) {
+  const int B = cfg_.batch_size;
+  MlpConfig c;
+  c.in = D_;
+  c.hidden = cfg_.critic_hidden;
+  c.layers = cfg_.critic_layers;
+  c.out = 1;
+  c.norm = cfg_.norm;
+  c.bn_momentum = cfg_.bn_momentum;
+  c.bn_eps = cfg_.bn_eps;
+  c.brn_r_max = cfg_.brn_r_max;
+  c.brn_d_max = cfg_.brn_d_max;
+  c.brn_warmup = cfg_.brn_warmup;
+  c.weight_decay = cfg_.weight_decay;
+  c.weight_norm = cfg_.weight_norm;
+  c.weight_norm_bias = cfg_.weight_norm_bias;
+  c.max_rows = 2 * B;
+  for (int i = 0; i < 2; ++i) {
+    critics_[i] = Mlp(c, rng);
+    targets_[i] = Mlp(c, rng);
+    targets_[i].copy_from(critics_[i]);
+  }
+  MlpConfig a = c;
+  a.in = cfg_.obs_dim;
+  a.hidden = cfg_.actor_hidden;
+  a.layers = cfg_.actor_layers;
+  a.out = 2 * cfg_.act_dim;  // [mean | log_std] heads
+  a.weight_norm = cfg_.weight_norm_actor;
+  a.weight_norm_bias = cfg_.weight_norm_bias;
+  a.max_rows = B;
+  actor_ = Mlp(a, rng);
+  log_alpha_ = std::log(cfg_.init_temperature);
+  alpha_m_[0] = alpha_m_[1] = 0.f;
+  alpha_steps_ = 0;
+}
+
+void CrossQAgent::reset_parameters(Rng& rng) {
+  for (int i = 0; i < 2; ++i) {
+    critics_[i].reinitialize(rng);
+    targets_[i].copy_from(critics_[i]);
+  }
+  actor_.reinitialize(rng);
+  log_alpha_ = std::log(cfg_.init_temperature);
+  alpha_m_[0] = alpha_m_[1] = 0.f;
+  alpha_steps_ = 0;
+}
+
+int64_t CrossQAgent::num_parameters() const {
+  return critics_[0].params().size() + critics_[1].params().size() + actor_.params().size() + 1;
+}
+
+void CrossQAgent::act(const float* obs, bool deterministic, Rng& rng, float* action) {
+  const int A = cfg_.act_dim;
+  const float* head = actor_.forward(obs, 1, Mode::kEval);
+  if (deterministic) {
+    nn::tanh_mean(action, head, 1, A);
+    return;
+  }
+  for (int j = 0; j < A; ++j) one_eps_[j] = static_cast<float>(rng.normal());
+  float logp;
+  nn::tanh_gaussian_forward(action, &logp, head, one_eps_.data(), 1, A);
+}
+
+double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
+  const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
+  // a' ~ pi(.|s') from the actor in eval mode (SPEC 1.6)
+  const float* head = actor_.forward(batch.next_obs.data(), B, Mode::kEval);
+  nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A);
+  // the joint batch: rows 0..B-1 (s, a), rows B..2B-1 (s', a')
+  for (int n = 0; n < B; ++n) {
+    float* row = joint_.data() + static_cast<size_t>(n) * D;
+    std::copy_n(batch.obs.data() + static_cast<size_t>(n) * O, O, row);
+    std::copy_n(batch.act.data() + static_cast<size_t>(n) * A, A, row + O);
+    float* nrow = joint_.data() + static_cast<size_t>(B + n) * D;
+    std::copy_n(batch.next_obs.data() + static_cast<size_t>(n) * O, O, nrow);
+    std::copy_n(next_act_.data() + static_cast<size_t>(n) * A, A, nrow + O);
+  }
+  const bool joint = cfg_.norm != nn::Norm::kNone;
+  const bool use_target = cfg_.target_network;
+  // without BN the rows are independent: the online critic needs only (s, a) when a target
+  // network supplies Q(s', a')
+  const int online_rows = (joint || !use_target) ? 2 * B : B;
+
+  // phase 1, one critic per lane: target and online forward passes
+  auto forward = [&](int i) {
+    if (use_target) {
+      const float* qt = joint ? targets_[i].forward(joint_.data(), 2 * B, Mode::kTrainFrozen) + B
+                              : targets_[i].forward(joint_.data() + static_cast<size_t>(B) * D, B,
+                                                    Mode::kTrainFrozen);
+      std::copy_n(qt, B, qt_[i].data());
+    }
+    const float* q = critics_[i].forward(joint_.data(), online_rows, Mode::kTrain);
+    std::copy_n(q, online_rows, q_[i].data());
+    if (!use_target) std::copy_n(q + B, B, qt_[i].data());  // vanilla CrossQ: detached Q(s', a')
+    if (collect_dead_) dead_[i] = critics_[i].dead_fraction();
+  };
+  lanes_->run(forward);
+
+  // the target, without gradient (SPEC 1.5)
+  const float alpha = std::exp(log_alpha_);
+  for (int n = 0; n < B; ++n) {
+    const float qmin = std::min(qt_[0][n], qt_[1][n]);
+    y_[n] = batch.reward[n] +
+            cfg_.discount * (1.f - batch.terminated[n]) * (qmin - alpha * next_logp_[n]);
+  }
+
+  // phase 2, one critic per lane: loss gradient, backward, AdamW, WN, Polyak
+  nn::AdamConfig opt{cfg_.critic_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps};
+  auto step = [&](int i) {
+    Mlp& net = critics_[i];
+    float* dq = dq_[i].data();
+    double loss = 0;
+    const float scale = 2.f / static_cast<float>(B);
+    for (int n = 0; n < B; ++n) {
+      const float e = q_[i][n] - y_[n];
+      loss += static_cast<double>(e) * e;
+      dq[n] = scale * e;
+    }
+    std::fill(dq + B, dq + online_rows, 0.f);
+    loss_[i] = loss / B;
+    net.backward(dq, true, nullptr);
+    nn::ParamSet& ps = net.params();
+    if (cfg_.critic_l2 > 0.f) {  // soft L2 ablation: grad of c * ||W||^2 on the hidden weights
+      for (const nn::Tensor& t : ps.tensors) {
+        if (!t.dense_weight || t.rows == 1) continue;  // hidden layers only (out has 1 row)
+        float* g = ps.g.data() + t.offset;
+        const float* w = ps.w.data() + t.offset;
+        for (long k = 0; k < t.size(); ++k) g[k] += 2.f * cfg_.critic_l2 * w[k];
+      }
+    }
+    nn::adamw_step(ps, opt);
+    if (cfg_.weight_norm) nn::weight_norm_project(ps, cfg_.weight_norm_bias);
+    if (use_target) {
+      nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
+      if (cfg_.norm == nn::Norm::kBatchRenorm) {  // target renorm reads running statistics
+        auto& tr = targets_[i].running();
+        nn::polyak_update(tr.data(), net.running().data(), static_cast<long>(tr.size()), cfg_.tau);
+        targets_[i].set_bn_updates(net.bn_updates());
+      }
+    }
+  };
+  lanes_->run(step);
+  return loss_[0] + loss_[1];
+}
+
+void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats& stats) {
+  const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
+  // actor in train mode, reparameterized sample
+  const float* head = actor_.forward(batch.obs.data(), B, Mode::kTrain);
+  nn::tanh_gaussian_forward(act_.data(), logp_.data(), head, eps, B, A);
+  for (int n = 0; n < B; ++n) {
+    float* row = xa_.data() + static_cast<size_t>(n) * D;
+    std::copy_n(batch.obs.data() + static_cast<size_t>(n) * O, O, row);
+    std::copy_n(act_.data() + static_cast<size_t>(n) * A, A, row + O);
+  }
+  // critics in eval mode
+  auto forward = [&](int i) {
+    const float* q = critics_[i].forward(xa_.data(), B, Mode::kEval);
+    std::copy_n(q, B, qa_[i].data());
+  };
+  lanes_->run(forward);
+  const float alpha = std::exp(log_alpha_);
+  double loss = 0, logp_mean = 0;
+  const float inv_b = 1.f / static_cast<float>(B);
+  for (int n = 0; n < B; ++n) {
+    const bool first = qa_[0][n] <= qa_[1][n];
+    const float qmin = first ? qa_[0][n] : qa_[1][n];
+    loss += alpha * logp_[n] - qmin;
+    logp_mean += logp_[n];
+    dqa_[0][n] = first ? -inv_b : 0.f;
+    dqa_[1][n] = first ? 0.f : -inv_b;
+    dlogp_[n] = alpha * inv_b;
+  }
+  loss /= B;
+  logp_mean /= B;
+  // dQ/da through each critic (eval-mode BN), no critic parameter gradients
+  auto backward = [&](int i) { critics_[i].backward(dqa_[i].data(), false, dxa_[i].data()); };
+  lanes_->run(backward);
+  for (int n = 0; n < B; ++n)
+    for (int j = 0; j < A; ++j) {
+      const size_t k = static_cast<size_t>(n) * D + O + j;
+      dact_[static_cast<size_t>(n) * A + j] = dxa_[0][k] + dxa_[1][k];
+    }
+  nn::tanh_gaussian_backward(dhead_.data(), dact_.data(), dlogp_.data(), head, eps, act_.data(),
+                             B, A);
+  actor_.backward(dhead_.data(), true, nullptr);
+  nn::adamw_step(actor_.params(), {cfg_.actor_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
+  if (cfg_.weight_norm_actor) nn::weight_norm_project(actor_.params(), cfg_.weight_norm_bias);
+
+  // temperature: loss = -log_alpha * (log pi + target_entropy), log pi detached; plain Adam
+  const double g = -(logp_mean + cfg_.target_entropy);
+  stats.alpha_loss = -log_alpha_ * (logp_mean + cfg_.target_entropy);
+  ++alpha_steps_;
+  alpha_m_[0] = cfg_.beta1 * alpha_m_[0] + (1.f - cfg_.beta1) * static_cast<float>(g);
+  alpha_m_[1] = cfg_.beta2 * alpha_m_[1] + (1.f - cfg_.beta2) * static_cast<float>(g * g);
+  const double bc1 = 1.0 - std::pow(static_cast<double>(cfg_.beta1), static_cast<double>(alpha_steps_));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(cfg_.beta2), static_cast<double>(alpha_steps_));
+  const double denom = std::sqrt(alpha_m_[1]) / std::sqrt(bc2) + cfg_.adam_eps;
+  log_alpha_ -= static_cast<float>(cfg_.temp_lr / bc1 * alpha_m_[0] / denom);
+
+  stats.actor_updated = true;
+  stats.actor_loss = loss;
+  stats.entropy = -logp_mean;
+}
+
+UpdateStats CrossQAgent::update(const Batch& batch, Rng& rng) {
+  UpdateStats stats;
+  const size_t n = next_eps_.size();
+  for (size_t k = 0; k < n; ++k) next_eps_[k] = static_cast<float>(rng.normal());
+  stats.critic_loss = critic_update(batch, next_eps_.data());
+  ++critic_updates_;
+  double qm = 0;
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < cfg_.batch_size; ++k) qm += q_[i][k];
+  stats.q_mean = qm / (2.0 * cfg_.batch_size);
+  if (critic_updates_ % cfg_.policy_delay == 0) {
+    for (size_t k = 0; k < n; ++k) eps_[k] = static_cast<float>(rng.normal());
+    actor_update(batch, eps_.data(), stats);
+  }
+  stats.alpha = std::exp(log_alpha_);
+  return stats;
+}
+
+std::vector<CriticDiagnostics> CrossQAgent::diagnostics() {
+  std::vector<CriticDiagnostics> out(2);
+  for (int i = 0; i < 2; ++i) {
+    const nn::ParamSet& ps = critics_[i].params();
+    CriticDiagnostics& d = out[i];
+    for (int t : critics_[i].dense_weights()) {
+      const nn::Tensor& ten = ps.tensors[t];
+      double w2 = 0, g2 = 0;
+      for (long k = 0; k < ten.size(); ++k) {
+        const double w = ps.w[ten.offset + k], g = ps.g[ten.offset + k];
+        w2 += w * w;
+        g2 += g * g;
+      }
+      d.param_norm += std::sqrt(w2);
+      d.grad_norm += std::sqrt(g2);
+      d.elr.push_back(w2 > 0 ? cfg_.critic_lr / w2 : 0.0);
+    }
+    for (double e : d.elr) d.elr_mean += e;
+    if (!d.elr.empty()) d.elr_mean /= static_cast<double>(d.elr.size());
+    d.dead_fraction = dead_[i];
+  }
+  return out;
+}
+
+}  // namespace crossq

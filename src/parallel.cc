@@ -1,0 +1,52 @@
+#include "crossq/parallel.h"
+
+#include "crossq/nn/gemm.h"
+
+namespace crossq {
+
+LanePair::LanePair(int threads) : threads_(threads >= 2 ? 2 : 1) {
+  if (threads_ == 2) worker_ = std::thread([this] { worker_loop(); });
+}
+
+LanePair::~LanePair() {
+  if (threads_ == 2) {
+    stop_.store(true);
+    go_.fetch_add(1);
+    go_.notify_one();
+    worker_.join();
+  }
+}
+
+void LanePair::worker_loop() {
+  gemm_set_single_threaded();
+  uint32_t seen = 0;
+  for (;;) {
+    go_.wait(seen);
+    seen = go_.load();
+    if (stop_.load()) return;
+    fn_(ctx_, 1);
+    done_.fetch_add(1);
+    done_.notify_one();
+  }
+}
+
+void LanePair::run_raw(void (*fn)(void*, int), void* ctx) {
+  if (threads_ == 1) {
+    fn(ctx, 0);
+    fn(ctx, 1);
+    return;
+  }
+  fn_ = fn;
+  ctx_ = ctx;
+  const uint32_t before = done_.load();
+  go_.fetch_add(1);
+  go_.notify_one();
+  fn(ctx, 0);
+  uint32_t now = done_.load();
+  while (now == before) {
+    done_.wait(now);
+    now = done_.load();
+  }
+}
+
+}  // namespace crossq
