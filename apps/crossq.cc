@@ -12,7 +12,9 @@ int main(int argc, char** argv) {
   CLI::App app{"crossq: CrossQ + weight normalization and its baselines on MuJoCo tasks"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "crossq 0.1.0");
+  crossq::cli::add_train(app);
   crossq::cli::add_tasks(app);
+  crossq::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

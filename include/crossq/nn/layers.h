@@ -324,4 +324,40 @@ void tanh_mean(T* action, const T* head, int N, int A) {  // (N,A), (N,2A)
       action[static_cast<long>(n) * A + j] = std::tanh(head[static_cast<long>(n) * 2 * A + j]);
 }
 
+// ---------------------------------------------------------------- residual block
+
+// SimBa's pre-LN residual block (SPEC 2): out = x + W2 ReLU(W1 LN(x) + b1) + b2, with W1 (4C,C)
+// expanding and W2 (C,4C) projecting back. Caches are (N,C) ln, xhat; (N) rstd; (N,E) h.
+template <class T>
+struct ResidualCache {
+  T* ln;    // (N,C) LN output
+  T* xhat;  // (N,C)
+  T* rstd;  // (N)
+  T* h;     // (N,E) ReLU output
+};
+
+template <class T>
+void residual_forward(T* out, const ResidualCache<T>& k, const T* in,  // (N,C) out and in
+                      const T* ln_g, const T* ln_b,                   // (C)
+                      const T* w1, const T* b1, const T* w2, const T* b2,  // (E,C) (E) (C,E) (C)
+                      T ln_eps, int N, int C, int E) {
+  layernorm_forward(k.ln, k.xhat, k.rstd, in, ln_g, ln_b, ln_eps, N, C);
+  linear_forward(k.h, k.ln, w1, b1, N, C, E);
+  relu_forward(k.h, k.h, static_cast<long>(N) * E);
+  linear_forward(out, k.h, w2, b2, N, E, C);
+  for (long i = 0; i < static_cast<long>(N) * C; ++i) out[i] += in[i];
+}
+
+// `dh` (N,E) and `dln` (N,C) are scratch
+template <class T>
+void residual_backward(T* din, T* dln_g, T* dln_b, T* dw1, T* db1, T* dw2, T* db2,
+                       T* dh, T* dln, const T* dout, const ResidualCache<T>& k,
+                       const T* ln_g, const T* w1, const T* w2, int N, int C, int E) {
+  linear_backward(dh, dw2, db2, dout, k.h, w2, N, E, C);
+  relu_backward(dh, dh, k.h, static_cast<long>(N) * E);
+  linear_backward(dln, dw1, db1, dh, k.ln, w1, N, C, E);
+  layernorm_backward(din, dln_g, dln_b, dln, k.xhat, k.rstd, ln_g, N, C);
+  for (long i = 0; i < static_cast<long>(N) * C; ++i) din[i] += dout[i];  // the skip path
+}
+
 }  // namespace crossq::nn

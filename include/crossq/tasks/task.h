@@ -19,6 +19,7 @@ struct TaskDefaults {
   int64_t eval_every = 25000;   // env steps between evaluations
   int action_repeat = 2;        // env steps per agent step (SPEC 1: 2 on DMC and muscle tasks)
   double discount = 0.99;       // 0.95 for muscle tasks
+  double reward_scale = 1.0;    // rewards enter the replay buffer multiplied by this
 };
 
 // constant description of a task

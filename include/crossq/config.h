@@ -1,0 +1,56 @@
+// Every setting of a run, declared once (CleanRL style): its key, type, help line and checks.
+// The same key is `--key-with-dashes` on the command line, `key = value` in --set and a key in
+// config.json. Defaults resolve in layers: algorithm defaults, then the task's own defaults
+// (steps, warm-up, evaluation interval, action repeat, discount), then --config FILE, then
+// --set, then flags.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crossq/agents/crossq_agent.h"
+#include "crossq/tasks/task.h"
+
+namespace crossq {
+
+struct OptionSpec {
+  enum class Type { kInt, kFloat, kBool, kString };
+  std::string key;
+  Type type;
+  std::string help;
+  double min = -1e300, max = 1e300;   // numeric range (inclusive)
+  std::vector<std::string> choices;   // strings: allowed values (empty: any)
+  bool run_key = false;               // bookkeeping, not an experimental setting
+};
+
+// every option, in --help order
+const std::vector<OptionSpec>& option_specs();
+// the algorithms `--algo` accepts
+const std::vector<std::string>& algo_names();
+
+// defaults of an algorithm on a task: a full, valid configuration
+nlohmann::json default_config(const std::string& algo, const std::string& task);
+// applies `overrides` (already typed JSON) onto `cfg`, checking keys, types and ranges; throws
+// a usage error naming the key and the fix (unknown keys get a did-you-mean)
+void apply_overrides(nlohmann::json& cfg, const nlohmann::json& overrides, const std::string& origin);
+// parses `key=value` (from --set) into typed JSON using the option's type
+nlohmann::json parse_set(const std::string& assignment);
+// checks cross-field constraints (batch <= replay capacity, ...) after all layers
+void validate_config(const nlohmann::json& cfg);
+
+// the typed view the trainer uses
+struct RunConfig {
+  std::string task, algo;
+  uint64_t seed = 0;
+  int64_t steps = 0, warmup = 0, eval_every = 0, log_every = 0, replay_capacity = 0;
+  int eval_episodes = 5, action_repeat = 1, utd = 1, threads = 1;
+  int64_t reset_every = 0;
+  double reward_scale = 1.0;
+  CrossQConfig agent;
+};
+RunConfig to_run_config(const nlohmann::json& cfg, const TaskSpec& task);
+
+}  // namespace crossq

@@ -1,0 +1,130 @@
+#include "crossq/bench.h"
+
+#include <chrono>
+#include <vector>
+
+#include "crossq/agents/crossq_agent.h"
+#include "crossq/nn/gemm.h"
+#include "crossq/parallel.h"
+
+namespace crossq {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Shape {
+  bool ta, tb;
+  int M, N, K;
+};
+
+// the GEMM calls of one critic's share of a critic update, in order (layers.h, mlp.cc)
+std::vector<Shape> critic_shapes(int R, int D, int H) {
+  std::vector<Shape> s;
+  for (int pass = 0; pass < 2; ++pass) {  // target forward, online forward
+    s.push_back({false, true, R, H, D});
+    s.push_back({false, true, R, H, H});
+    s.push_back({false, true, R, 1, H});
+  }
+  s.push_back({false, false, R, H, 1});  // out: din
+  s.push_back({true, false, 1, H, R});   // out: dW
+  s.push_back({false, false, R, H, H});  // l1: din
+  s.push_back({true, false, H, H, R});   // l1: dW
+  s.push_back({false, false, R, D, H});  // l0: din (feeds the input BN's gradients)
+  s.push_back({true, false, H, D, R});   // l0: dW
+  return s;
+}
+
+std::vector<Shape> actor_shapes(int B, int O, int Ha, int A) {
+  return {{false, true, B, Ha, O}, {false, true, B, Ha, Ha}, {false, true, B, 2 * A, Ha}};
+}
+
+double flop(const std::vector<Shape>& v) {
+  double f = 0;
+  for (const auto& s : v) f += 2.0 * s.M * s.N * s.K;
+  return f;
+}
+
+struct GemmSet {
+  std::vector<Shape> shapes;
+  std::vector<std::vector<float>> a, b, c;
+  explicit GemmSet(std::vector<Shape> s) : shapes(std::move(s)) {
+    for (const auto& x : shapes) {
+      a.emplace_back(static_cast<size_t>(x.M) * x.K, 0.01f);
+      b.emplace_back(static_cast<size_t>(x.K) * x.N, 0.01f);
+      c.emplace_back(static_cast<size_t>(x.M) * x.N, 0.f);
+    }
+  }
+  void run() {
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const Shape& s = shapes[i];
+      gemm(s.ta, s.tb, s.M, s.N, s.K, 1.f, a[i].data(), s.ta ? s.M : s.K, b[i].data(),
+           s.tb ? s.K : s.N, 0.f, c[i].data(), s.N);
+    }
+  }
+};
+
+}  // namespace
+
+nlohmann::json UpdateBench::to_json() const {
+  return {{"obs_dim", obs_dim}, {"act_dim", act_dim}, {"hidden", hidden}, {"batch", batch},
+          {"threads", threads}, {"gemm_backend", gemm_backend()}, {"updates", updates},
+          {"ms_per_update", ms_per_update}, {"gflop_per_update", gflop}, {"gflops", gflops},
+          {"gemm_bound_ms", gemm_bound_ms},
+          {"update_over_gemm_bound", gemm_bound_ms > 0 ? ms_per_update / gemm_bound_ms : 0.0}};
+}
+
+void run_update_bench(UpdateBench& b) {
+  gemm_set_single_threaded();
+  CrossQConfig cfg;
+  cfg.obs_dim = b.obs_dim;
+  cfg.act_dim = b.act_dim;
+  cfg.critic_hidden = b.hidden;
+  cfg.batch_size = b.batch;
+  cfg.threads = b.threads;
+  Rng rng(1);
+  CrossQAgent agent(cfg, rng);
+  Batch batch(b.batch, b.obs_dim, b.act_dim);
+  for (auto& x : batch.obs) x = static_cast<float>(rng.normal());
+  for (auto& x : batch.next_obs) x = static_cast<float>(rng.normal());
+  for (auto& x : batch.act) x = static_cast<float>(rng.uniform(-1, 1));
+  for (auto& x : batch.reward) x = static_cast<float>(rng.uniform());
+  std::vector<float> eps(static_cast<size_t>(b.batch) * b.act_dim);
+  for (auto& x : eps) x = static_cast<float>(rng.normal());
+  agent.set_collect_dead_fraction(false);
+
+  // the update
+  for (int i = 0; i < 3; ++i) agent.critic_update(batch, eps.data());  // warm caches
+  int n = 0;
+  const auto t0 = Clock::now();
+  double el = 0;
+  while (el < b.min_seconds || n < 5) {
+    agent.critic_update(batch, eps.data());
+    ++n;
+    el = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  b.updates = n;
+  b.ms_per_update = 1e3 * el / n;
+
+  // the GEMM-only bound: the same shapes on the same lanes (actor on lane 0 first)
+  const int R = 2 * b.batch, D = b.obs_dim + b.act_dim;
+  GemmSet actor(actor_shapes(b.batch, b.obs_dim, cfg.actor_hidden, b.act_dim));
+  GemmSet crit[2] = {GemmSet(critic_shapes(R, D, b.hidden)), GemmSet(critic_shapes(R, D, b.hidden))};
+  b.gflop = (flop(actor.shapes) + 2 * flop(crit[0].shapes)) * 1e-9;
+  LanePair lanes(b.threads);
+  auto lane_job = [&](int i) { crit[i].run(); };
+  for (int i = 0; i < 3; ++i) { actor.run(); lanes.run(lane_job); }
+  int m = 0;
+  const auto t1 = Clock::now();
+  el = 0;
+  while (el < b.min_seconds || m < 5) {
+    actor.run();
+    lanes.run(lane_job);
+    ++m;
+    el = std::chrono::duration<double>(Clock::now() - t1).count();
+  }
+  b.gemm_bound_ms = 1e3 * el / m;
+  b.gflops = b.gflop / (b.ms_per_update * 1e-3);
+}
+
+}  // namespace crossq

@@ -1,0 +1,210 @@
+// crossq train: resolve the configuration, check it, then train one run per seed (in parallel
+// with --jobs) into <out>/<task>/<algo>[_<variant>]/seed<k>/.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "crossq/cli.h"
+#include "crossq/config.h"
+#include "crossq/error.h"
+#include "crossq/tasks/registry.h"
+#include "crossq/trainer.h"
+
+namespace crossq::cli {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string flag_name(const std::string& key) {
+  std::string f = key;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return "--" + f;
+}
+
+// "0-2", "0,3,5" or "4"
+std::vector<uint64_t> parse_seeds(const std::string& s) {
+  std::vector<uint64_t> out;
+  size_t pos = 0;
+  auto bad = [&] {
+    return usage_error("--seeds '" + s + "' is not a list of seeds", "write e.g. --seeds 0-9 or --seeds 0,3,5");
+  };
+  while (pos <= s.size()) {
+    const size_t comma = s.find(',', pos);
+    const std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (part.empty()) throw bad();
+    const size_t dash = part.find('-');
+    try {
+      size_t used = 0;
+      if (dash == std::string::npos) {
+        out.push_back(std::stoull(part, &used));
+        if (used != part.size()) throw bad();
+      } else {
+        const uint64_t a = std::stoull(part.substr(0, dash), &used);
+        const uint64_t b = std::stoull(part.substr(dash + 1));
+        if (b < a || b - a > 10000) throw bad();
+        for (uint64_t k = a; k <= b; ++k) out.push_back(k);
+      }
+    } catch (const std::logic_error&) {
+      throw bad();
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// the variant suffix: experimental settings that differ from the algorithm's defaults
+std::string variant_name(const json& cfg) {
+  const json def = default_config(cfg["algo"], cfg["task"]);
+  std::string v;
+  for (const auto& s : option_specs()) {
+    if (s.run_key || s.key == "task" || s.key == "algo" || s.key == "steps") continue;
+    if (cfg[s.key] != def[s.key]) {
+      std::string val = cfg[s.key].is_string() ? cfg[s.key].get<std::string>() : cfg[s.key].dump();
+      v += "_" + s.key + "=" + val;
+    }
+  }
+  return v;
+}
+
+std::string describe_default(const OptionSpec& s) {
+  // the default of each algorithm on a DMC-like task; task-carried keys say so
+  static const char* task_keys[] = {"steps", "warmup", "eval_every", "action_repeat", "discount", "reward_scale"};
+  for (const char* k : task_keys)
+    if (s.key == k) return "task's default";
+  if (s.key == "task" || s.key == "algo") return "";
+  std::map<std::string, std::string> by_algo;
+  for (const auto& a : algo_names()) by_algo[a] = default_config(a, "pendulum")[s.key].dump();
+  std::string out = "default " + by_algo["crossq-wn"];
+  for (const auto& a : algo_names())
+    if (a != "crossq-wn" && by_algo[a] != by_algo["crossq-wn"]) out += "; " + a + " " + by_algo[a];
+  return out;
+}
+
+}  // namespace
+
+void add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train an agent: one run per seed, then evaluate");
+  cmd->footer("Every hyperparameter above is also a key of --config FILE (JSON) and of --set key=value.\n"
+              "Precedence: algorithm defaults < task defaults < --config < --set < flags.");
+  struct Args {
+    std::string out = "runs", config_file, seeds;
+    std::vector<std::string> sets;
+    int jobs = 1;
+    bool overwrite = false, quiet = false;
+    std::map<std::string, std::string> flags;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--out", args->out, "output folder; each run writes <out>/<task>/<algo>/seed<k>/")->capture_default_str();
+  cmd->add_option("--config", args->config_file, "JSON file of settings");
+  cmd->add_option("--set", args->sets, "override a setting: --set key=value (repeatable)");
+  cmd->add_option("--seeds", args->seeds, "seeds to run: 0-9, 0,3,5 or 4 (default: --seed)");
+  cmd->add_option("--jobs", args->jobs, "runs trained in parallel (each on its own core)")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_flag("--overwrite", args->overwrite, "replace existing run folders");
+  cmd->add_flag("--quiet", args->quiet, "no progress lines");
+  for (const auto& s : option_specs()) {
+    const std::string d = describe_default(s);
+    auto* opt = cmd->add_option(flag_name(s.key), args->flags[s.key], s.help + (d.empty() ? "" : " [" + d + "]"));
+    opt->type_name(s.type == OptionSpec::Type::kString ? "TEXT"
+                   : s.type == OptionSpec::Type::kBool ? "BOOL"
+                   : s.type == OptionSpec::Type::kInt  ? "INT" : "FLOAT");
+  }
+  cmd->callback([args] {
+    const std::string task = args->flags["task"].empty() ? "pendulum" : args->flags["task"];
+    const std::string algo = args->flags["algo"].empty() ? "crossq-wn" : args->flags["algo"];
+    json cfg = default_config(algo, task);  // checks both names
+    if (!args->config_file.empty()) {
+      std::ifstream f(args->config_file);
+      if (!f) throw usage_error("cannot read --config " + args->config_file, "check the path");
+      json file = json::parse(f, nullptr, false);
+      if (file.is_discarded()) throw usage_error("--config " + args->config_file + " is not valid JSON", "fix the file's syntax");
+      if (file.contains("algo") || file.contains("task")) {  // the file may pick them
+        const std::string a = file.value("algo", algo), t = file.value("task", task);
+        if (args->flags["algo"].empty() && args->flags["task"].empty()) cfg = default_config(a, t);
+      }
+      apply_overrides(cfg, file, args->config_file);
+    }
+    for (const auto& s : args->sets) apply_overrides(cfg, parse_set(s), "--set " + s);
+    for (const auto& [key, val] : args->flags) {
+      if (val.empty() || key == "task" || key == "algo") continue;
+      apply_overrides(cfg, parse_set(key + "=" + val), flag_name(key));
+    }
+    validate_config(cfg);
+    std::vector<uint64_t> seeds = args->seeds.empty() ? std::vector<uint64_t>{cfg["seed"].get<uint64_t>()}
+                                                      : parse_seeds(args->seeds);
+    const int jobs = std::min<int>(args->jobs, static_cast<int>(seeds.size()));
+    // never more worker threads than cores: with parallel runs each gets one lane
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (args->flags["threads"].empty())
+      cfg["threads"] = std::max(1, std::min<int>(2, static_cast<int>(cores) / jobs));
+
+    // every folder is checked before any run starts, so bad input writes nothing
+    const std::string group = fmt::format("{}/{}/{}{}", args->out, cfg["task"].get<std::string>(),
+                                          cfg["algo"].get<std::string>(), variant_name(cfg));
+    std::vector<std::string> dirs;
+    for (uint64_t s : seeds) {
+      const std::string d = fmt::format("{}/seed{}", group, s);
+      if (fs::exists(d) && !args->overwrite)
+        throw usage_error("run folder " + d + " already exists",
+                          "pass --overwrite to replace it, or choose another --out");
+      dirs.push_back(d);
+    }
+    {
+      std::error_code ec;
+      fs::create_directories(args->out, ec);
+      const std::string probe = args->out + "/.crossq-write-test";
+      std::ofstream t(probe);
+      if (ec || !t)
+        throw usage_error("cannot write to output folder '" + args->out + "'", "choose a writable --out");
+      t.close();
+      fs::remove(probe, ec);
+    }
+    for (const auto& d : dirs) {
+      fs::remove_all(d);
+      fs::create_directories(d);
+    }
+
+    std::mutex print_mu;
+    std::vector<std::exception_ptr> errors(seeds.size());
+    auto run_one = [&](size_t i) {
+      try {
+        json c = cfg;
+        c["seed"] = seeds[i];
+        Trainer tr(c, dirs[i]);
+        const std::string tag = fmt::format("{}/{}{} seed{}", c["task"].get<std::string>(), c["algo"].get<std::string>(), variant_name(c), seeds[i]);
+        tr.run([&](const Progress& p) {
+          if (args->quiet) return;
+          std::lock_guard<std::mutex> lk(print_mu);
+          fmt::print("[{}] {:>9}/{} env steps  {:7.0f} steps/s  ETA {:5.0f}s  eval {}\n", tag, p.env_step,
+                     p.total_steps, p.sps, p.eta_s, p.has_eval ? fmt::format("{:.1f}", p.last_eval_return) : "-");
+          std::fflush(stdout);
+        });
+        std::lock_guard<std::mutex> lk(print_mu);
+        fmt::print("[{}] done in {:.1f}s -> {}\n", tag, tr.total_seconds(), dirs[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    std::atomic<size_t> next{0};
+    for (int j = 0; j < jobs; ++j)
+      pool.emplace_back([&] {
+        for (size_t i = next++; i < seeds.size(); i = next++) run_one(i);
+      });
+    for (auto& t : pool) t.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  });
+}
+
+}  // namespace crossq::cli

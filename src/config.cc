@@ -1,0 +1,310 @@
+#include "crossq/config.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "crossq/error.h"
+#include "crossq/tasks/registry.h"
+
+namespace crossq {
+
+using json = nlohmann::json;
+using T = OptionSpec::Type;
+
+const std::vector<std::string>& algo_names() {
+  static const std::vector<std::string> names = {"crossq-wn", "crossq", "sac"};
+  return names;
+}
+
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      // the run
+      {"task", T::kString, "task name (see `crossq tasks`)"},
+      {"algo", T::kString, "algorithm", -1e300, 1e300, {"crossq-wn", "crossq", "sac"}},
+      {"seed", T::kInt, "random seed of the run", 0, 9.2e18, {}, true},
+      {"steps", T::kInt, "env steps of training (task default)", 1, 1e12},
+      {"warmup", T::kInt, "transitions with uniform random actions before learning starts", 0, 1e12},
+      {"eval_every", T::kInt, "env steps between evaluations (and one at the end)", 1, 1e12},
+      {"eval_episodes", T::kInt, "episodes per evaluation, deterministic policy", 1, 1e6},
+      {"action_repeat", T::kInt, "env steps per agent step (2 on DMC and muscle tasks)", 1, 1000},
+      {"discount", T::kFloat, "discount gamma (0.99 DMC, 0.95 muscle tasks)", 0, 1},
+      {"reward_scale", T::kFloat, "rewards are multiplied by this before they enter the replay buffer (returns are logged unscaled)", 1e-9, 1e9},
+      {"replay_capacity", T::kInt, "replay buffer size in transitions", 1, 1e10},
+      {"log_every", T::kInt, "updates between rows of train.csv", 1, 1e12, {}, true},
+      {"threads", T::kInt, "worker lanes per run: 2 puts one critic on each core", 1, 2, {}, true},
+      // the update
+      {"utd", T::kInt, "update-to-data ratio: critic updates per agent step", 1, 1000},
+      {"batch_size", T::kInt, "transitions per update (the joint pass sees twice as many rows)", 1, 1e6},
+      {"policy_delay", T::kInt, "critic updates per actor and temperature update", 1, 1000},
+      {"critic_hidden", T::kInt, "units per critic hidden layer", 1, 1e5},
+      {"critic_layers", T::kInt, "critic hidden layers", 1, 16},
+      {"actor_hidden", T::kInt, "units per actor hidden layer", 1, 1e5},
+      {"actor_layers", T::kInt, "actor hidden layers", 1, 16},
+      {"critic_lr", T::kFloat, "critic learning rate", 0, 10},
+      {"actor_lr", T::kFloat, "actor learning rate", 0, 10},
+      {"temp_lr", T::kFloat, "temperature (log alpha) learning rate", 0, 10},
+      {"init_temperature", T::kFloat, "initial temperature alpha", 1e-12, 1e6},
+      {"target_entropy_scale", T::kFloat, "target entropy = -scale * |A|", -1e3, 1e3},
+      {"beta1", T::kFloat, "Adam beta1", 0, 0.999999},
+      {"beta2", T::kFloat, "Adam beta2", 0, 0.999999999},
+      {"adam_eps", T::kFloat, "Adam epsilon", 0, 1},
+      {"weight_decay", T::kFloat, "AdamW decay on every tensor not weight-normalized (critic and actor)", 0, 10},
+      {"tau", T::kFloat, "Polyak rate of the target critics", 0, 1},
+      {"target_network", T::kBool, "use target critics (off: vanilla CrossQ's detached online Q)"},
+      {"bn", T::kString, "normalization in actor and critic: none | bn | brn (Batch Renormalization)",
+       -1e300, 1e300, {"none", "bn", "brn"}},
+      {"bn_momentum", T::kFloat, "BN running-statistics momentum", 0, 1},
+      {"bn_eps", T::kFloat, "BN epsilon", 1e-12, 1},
+      {"brn_warmup", T::kInt, "BN updates before Batch Renormalization's corrections start", 0, 1e12},
+      {"brn_r_max", T::kFloat, "Batch Renormalization r clip", 1, 1e6},
+      {"brn_d_max", T::kFloat, "Batch Renormalization d clip", 0, 1e6},
+      {"weight_norm", T::kBool, "project critic hidden weights to unit row norm after each step"},
+      {"weight_norm_bias", T::kBool, "include the bias in the normalized vector"},
+      {"weight_norm_actor", T::kBool, "weight-normalize the actor's hidden layers too"},
+      {"critic_l2", T::kFloat, "soft L2 penalty c * ||W||^2 on the critic hidden weights (ablation)", 0, 1e6},
+      {"reset_every", T::kInt, "env steps between full parameter resets (0: never)", 0, 1e12},
+  };
+  return specs;
+}
+
+namespace {
+
+const OptionSpec* find_spec(const std::string& key) {
+  for (const auto& s : option_specs())
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string did_you_mean(const std::string& key) {
+  std::string best;
+  size_t bd = 1000;
+  for (const auto& s : option_specs()) {
+    const size_t d = edit_distance(key, s.key);
+    if (d < bd) { bd = d; best = s.key; }
+  }
+  return bd <= 3 ? "did you mean '" + best + "'? " : "";
+}
+
+std::string type_name(T t) {
+  switch (t) {
+    case T::kInt: return "an integer";
+    case T::kFloat: return "a number";
+    case T::kBool: return "true or false";
+    case T::kString: return "a string";
+  }
+  return "";
+}
+
+// checks one value against its spec and returns it in canonical JSON type
+json check_value(const OptionSpec& s, const json& v, const std::string& origin) {
+  auto bad = [&](const std::string& why) {
+    return usage_error(origin + ": '" + s.key + "' " + why,
+                       "'" + s.key + "' takes " + type_name(s.type) + ": " + s.help);
+  };
+  json out;
+  switch (s.type) {
+    case T::kInt: {
+      if (v.is_number_integer() || v.is_number_unsigned()) {
+        out = v;
+      } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
+        out = static_cast<int64_t>(v.get<double>());
+      } else {
+        throw bad("must be an integer, got " + v.dump());
+      }
+      const double x = out.get<double>();
+      if (x < s.min || x > s.max)
+        throw bad("is " + v.dump() + ", outside [" + json(static_cast<int64_t>(s.min)).dump() +
+                  ", " + json(static_cast<int64_t>(std::min(s.max, 9.2e18))).dump() + "]");
+      break;
+    }
+    case T::kFloat: {
+      if (!v.is_number()) throw bad("must be a number, got " + v.dump());
+      const double x = v.get<double>();
+      if (!std::isfinite(x)) throw bad("must be finite");
+      if (x < s.min || x > s.max)
+        throw bad("is " + v.dump() + ", outside [" + json(s.min).dump() + ", " + json(s.max).dump() + "]");
+      out = x;
+      break;
+    }
+    case T::kBool:
+      if (!v.is_boolean()) throw bad("must be true or false, got " + v.dump());
+      out = v;
+      break;
+    case T::kString: {
+      if (!v.is_string()) throw bad("must be a string, got " + v.dump());
+      const std::string x = v.get<std::string>();
+      if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), x) == s.choices.end()) {
+        std::string list;
+        for (const auto& c : s.choices) list += (list.empty() ? "" : ", ") + c;
+        throw usage_error(origin + ": unknown " + s.key + " '" + x + "'", "choose one of: " + list);
+      }
+      out = x;
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+json default_config(const std::string& algo, const std::string& task) {
+  if (std::find(algo_names().begin(), algo_names().end(), algo) == algo_names().end()) {
+    std::string list;
+    for (const auto& a : algo_names()) list += (list.empty() ? "" : ", ") + a;
+    throw usage_error("unknown algorithm '" + algo + "'", "choose one of: " + list);
+  }
+  const TaskSpec ts = task_spec(task);  // throws with the known names
+  // CrossQ + WN, paper Table 1 (SPEC 1)
+  json c = {
+      {"task", task}, {"algo", algo}, {"seed", 0},
+      {"steps", ts.defaults.steps}, {"warmup", ts.defaults.warmup},
+      {"eval_every", ts.defaults.eval_every}, {"eval_episodes", 5},
+      {"action_repeat", ts.defaults.action_repeat}, {"discount", ts.defaults.discount},
+      {"reward_scale", ts.defaults.reward_scale},
+      {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2},
+      {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
+      {"critic_hidden", 512}, {"critic_layers", 2}, {"actor_hidden", 256}, {"actor_layers", 2},
+      {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 1e-4}, {"init_temperature", 1.0},
+      {"target_entropy_scale", 0.5}, {"beta1", 0.9}, {"beta2", 0.999}, {"adam_eps", 1e-8},
+      {"weight_decay", 1e-2}, {"tau", 0.005}, {"target_network", true}, {"bn", "bn"},
+      {"bn_momentum", 0.99}, {"bn_eps", 1e-3}, {"brn_warmup", 100000}, {"brn_r_max", 3.0},
+      {"brn_d_max", 5.0}, {"weight_norm", true}, {"weight_norm_bias", false},
+      {"weight_norm_actor", false}, {"critic_l2", 0.0}, {"reset_every", 0},
+  };
+  if (algo == "crossq") {
+    // CrossQ as published (Bhatt et al. 2024): no target network, Adam (0.5, 0.999), lr 1e-3,
+    // critic width 2048, target entropy -|A|
+    c.update({{"target_network", false}, {"weight_norm", false}, {"critic_hidden", 2048},
+              {"critic_lr", 1e-3}, {"actor_lr", 1e-3}, {"temp_lr", 1e-3}, {"beta1", 0.5},
+              {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}});
+  } else if (algo == "sac") {
+    // SAC (Haarnoja et al. 2018): no BN, target networks, Adam 3e-4, 256-256, policy delay 1
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 256},
+              {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
+              {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1}});
+  }
+  c["suite"] = ts.suite;
+  c["run_keys"] = json::array();
+  for (const auto& s : option_specs())
+    if (s.run_key) c["run_keys"].push_back(s.key);
+  return c;
+}
+
+void apply_overrides(json& cfg, const json& overrides, const std::string& origin) {
+  if (!overrides.is_object())
+    throw usage_error(origin + ": expected a JSON object of settings", "write {\"key\": value, ...}");
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "suite" || key == "run_keys" || key == "version") continue;  // written by crossq
+    const OptionSpec* s = find_spec(key);
+    if (!s)
+      throw usage_error(origin + ": unknown setting '" + key + "'",
+                        did_you_mean(key) + "`crossq train --help` lists every setting");
+    cfg[key] = check_value(*s, it.value(), origin);
+  }
+}
+
+json parse_set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw usage_error("--set '" + assignment + "' is not key=value", "write e.g. --set utd=5");
+  std::string key = assignment.substr(0, eq);
+  std::replace(key.begin(), key.end(), '-', '_');
+  const std::string val = assignment.substr(eq + 1);
+  const OptionSpec* s = find_spec(key);
+  if (!s)
+    throw usage_error("--set: unknown setting '" + key + "'",
+                      did_you_mean(key) + "`crossq train --help` lists every setting");
+  json v;
+  if (s->type == T::kString) {
+    v = val;
+  } else if (s->type == T::kBool) {
+    if (val == "true" || val == "1" || val == "on") v = true;
+    else if (val == "false" || val == "0" || val == "off") v = false;
+    else throw usage_error("--set " + key + ": '" + val + "' is not true or false", "write " + key + "=true or " + key + "=false");
+  } else {
+    v = json::parse(val, nullptr, false);
+    if (v.is_discarded() || !v.is_number())
+      throw usage_error("--set " + key + ": '" + val + "' is not a number", "'" + key + "' takes " + type_name(s->type));
+  }
+  return json{{key, v}};
+}
+
+void validate_config(const json& c) {
+  if (c["batch_size"].get<int64_t>() > c["replay_capacity"].get<int64_t>())
+    throw usage_error("batch_size " + c["batch_size"].dump() + " is larger than replay_capacity " +
+                          c["replay_capacity"].dump(),
+                      "lower --batch-size or raise --replay-capacity");
+  if (c["warmup"].get<int64_t>() > c["replay_capacity"].get<int64_t>())
+    throw usage_error("warmup " + c["warmup"].dump() + " exceeds replay_capacity",
+                      "lower --warmup or raise --replay-capacity");
+  if (c["target_network"] == false && c["bn"] == "none")
+    throw usage_error("target_network=false needs bn (vanilla CrossQ takes Q(s', a') from the joint BN pass)",
+                      "set --bn bn, or keep --target-network true");
+}
+
+RunConfig to_run_config(const json& c, const TaskSpec& ts) {
+  RunConfig r;
+  r.task = c["task"];
+  r.algo = c["algo"];
+  r.seed = c["seed"].get<uint64_t>();
+  r.steps = c["steps"];
+  r.warmup = c["warmup"];
+  r.eval_every = c["eval_every"];
+  r.eval_episodes = c["eval_episodes"];
+  r.action_repeat = c["action_repeat"];
+  r.replay_capacity = c["replay_capacity"];
+  r.log_every = c["log_every"];
+  r.threads = c["threads"];
+  r.utd = c["utd"];
+  r.reward_scale = c["reward_scale"].get<double>();
+  r.reset_every = c["reset_every"];
+  CrossQConfig& a = r.agent;
+  a.obs_dim = ts.obs_dim;
+  a.act_dim = ts.act_dim;
+  a.batch_size = c["batch_size"];
+  a.critic_hidden = c["critic_hidden"];
+  a.critic_layers = c["critic_layers"];
+  a.actor_hidden = c["actor_hidden"];
+  a.actor_layers = c["actor_layers"];
+  a.critic_lr = c["critic_lr"].get<float>();
+  a.actor_lr = c["actor_lr"].get<float>();
+  a.temp_lr = c["temp_lr"].get<float>();
+  a.init_temperature = c["init_temperature"].get<float>();
+  a.target_entropy = -c["target_entropy_scale"].get<float>() * static_cast<float>(ts.act_dim);
+  a.beta1 = c["beta1"].get<float>();
+  a.beta2 = c["beta2"].get<float>();
+  a.adam_eps = c["adam_eps"].get<float>();
+  a.weight_decay = c["weight_decay"].get<float>();
+  a.discount = c["discount"].get<float>();
+  a.tau = c["tau"].get<float>();
+  a.target_network = c["target_network"];
+  const std::string bn = c["bn"];
+  a.norm = bn == "none" ? nn::Norm::kNone : (bn == "brn" ? nn::Norm::kBatchRenorm : nn::Norm::kBatchNorm);
+  a.bn_momentum = c["bn_momentum"].get<float>();
+  a.bn_eps = c["bn_eps"].get<float>();
+  a.brn_warmup = c["brn_warmup"];
+  a.brn_r_max = c["brn_r_max"].get<float>();
+  a.brn_d_max = c["brn_d_max"].get<float>();
+  a.weight_norm = c["weight_norm"];
+  a.weight_norm_bias = c["weight_norm_bias"];
+  a.weight_norm_actor = c["weight_norm_actor"];
+  a.critic_l2 = c["critic_l2"].get<float>();
+  a.policy_delay = c["policy_delay"];
+  a.threads = r.threads;
+  return r;
+}
+
+}  // namespace crossq

@@ -1,0 +1,226 @@
+// Central finite differences in double precision for every layer's backward (STYLE 4).
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "crossq/nn/layers.h"
+#include "crossq/rng.h"
+
+namespace crossq::nn {
+namespace {
+
+using Vec = std::vector<double>;
+
+Vec randn(size_t n, Rng& rng, double scale = 1.0) {
+  Vec v(n);
+  for (auto& x : v) x = scale * rng.normal();
+  return v;
+}
+
+// loss(x) = sum(out(x) * proj); checks d loss / d x against `analytic` by central differences
+// and returns the max relative error
+double check(Vec& x, const std::function<Vec()>& out, const Vec& proj, const Vec& analytic,
+             double h = 1e-6) {
+  auto loss = [&] {
+    const Vec o = out();
+    double s = 0;
+    for (size_t i = 0; i < o.size(); ++i) s += o[i] * proj[i];
+    return s;
+  };
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double keep = x[i];
+    x[i] = keep + h;
+    const double lp = loss();
+    x[i] = keep - h;
+    const double lm = loss();
+    x[i] = keep;
+    const double fd = (lp - lm) / (2 * h);
+    const double err = std::abs(fd - analytic[i]) / std::max(1.0, std::abs(fd) + std::abs(analytic[i]));
+    worst = std::max(worst, err);
+  }
+  return worst;
+}
+
+constexpr double kTol = 1e-7;
+
+TEST(GradCheck, Linear) {
+  Rng rng(1);
+  const int N = 5, I = 4, O = 3;
+  for (bool bias : {true, false}) {
+    Vec x = randn(N * I, rng), w = randn(O * I, rng), b = randn(O, rng), proj = randn(N * O, rng);
+    Vec out(N * O), dx(N * I), dw(O * I), db(O);
+    auto fwd = [&] {
+      linear_forward(out.data(), x.data(), w.data(), bias ? b.data() : nullptr, N, I, O);
+      return out;
+    };
+    fwd();
+    linear_backward(dx.data(), dw.data(), bias ? db.data() : nullptr, proj.data(), x.data(), w.data(), N, I, O);
+    EXPECT_LT(check(x, fwd, proj, dx), kTol);
+    EXPECT_LT(check(w, fwd, proj, dw), kTol);
+    if (bias) EXPECT_LT(check(b, fwd, proj, db), kTol);
+  }
+}
+
+TEST(GradCheck, Relu) {
+  Rng rng(2);
+  Vec x = randn(20, rng), proj = randn(20, rng), out(20), dx(20);
+  for (auto& v : x)
+    if (std::abs(v) < 1e-3) v = 0.5;  // keep away from the kink
+  auto fwd = [&] { relu_forward(out.data(), x.data(), 20); return out; };
+  fwd();
+  relu_backward(dx.data(), proj.data(), out.data(), 20);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+}
+
+void batchnorm_case(bool renorm) {
+  Rng rng(renorm ? 4 : 3);
+  const int N = 7, C = 3;
+  Vec x = randn(N * C, rng, 2.0), g = randn(C, rng), b = randn(C, rng), proj = randn(N * C, rng);
+  Vec run_mean = randn(C, rng, 0.5), run_var(C, 1.5);
+  Vec out(N * C), xhat(N * C), mean(C), rstd(C), r(C), d(C), dx(N * C), dg(C), db(C), scratch(2 * C);
+  auto fwd = [&] {
+    BatchNormRun<double> run{run_mean.data(), run_var.data(), 0.99, 1e-3, false, renorm, 3.0, 5.0};
+    batchnorm_forward_train(out.data(), xhat.data(), mean.data(), rstd.data(), r.data(), d.data(),
+                            x.data(), g.data(), b.data(), run, N, C);
+    return out;
+  };
+  fwd();
+  if (renorm) {
+    // the case must exercise the corrections: r away from 1 and d away from 0
+    for (int c = 0; c < C; ++c) EXPECT_GT(std::abs(r[c] - 1) + std::abs(d[c]), 1e-3);
+  }
+  batchnorm_backward_train(dx.data(), dg.data(), db.data(), scratch.data(), proj.data(), xhat.data(),
+                           rstd.data(), r.data(), d.data(), g.data(), N, C);
+  if (!renorm) {
+    EXPECT_LT(check(x, fwd, proj, dx), kTol);
+  } else {
+    // r and d are taken without gradient: check against finite differences with them frozen
+    const Vec r0 = r, d0 = d;
+    auto frozen = [&] {
+      Vec o(N * C);
+      for (int c = 0; c < C; ++c) {
+        double m = 0, v = 0;
+        for (int n = 0; n < N; ++n) m += x[n * C + c];
+        m /= N;
+        for (int n = 0; n < N; ++n) v += (x[n * C + c] - m) * (x[n * C + c] - m);
+        v /= N;
+        for (int n = 0; n < N; ++n)
+          o[n * C + c] = g[c] * ((x[n * C + c] - m) / std::sqrt(v + 1e-3) * r0[c] + d0[c]) + b[c];
+      }
+      return o;
+    };
+    EXPECT_LT(check(x, frozen, proj, dx), kTol);
+  }
+  EXPECT_LT(check(g, fwd, proj, dg), kTol);
+  EXPECT_LT(check(b, fwd, proj, db), kTol);
+}
+
+TEST(GradCheck, BatchNormTrain) { batchnorm_case(false); }
+TEST(GradCheck, BatchRenormTrain) { batchnorm_case(true); }
+
+TEST(GradCheck, BatchNormEvalInput) {
+  Rng rng(5);
+  const int N = 4, C = 3;
+  Vec x = randn(N * C, rng), g = randn(C, rng), b = randn(C, rng), proj = randn(N * C, rng);
+  Vec rm = randn(C, rng), rv(C, 0.7), out(N * C), dx(N * C);
+  auto fwd = [&] {
+    batchnorm_forward_eval(out.data(), x.data(), g.data(), b.data(), rm.data(), rv.data(), 1e-3, N, C);
+    return out;
+  };
+  fwd();
+  batchnorm_backward_eval(dx.data(), proj.data(), g.data(), rv.data(), 1e-3, N, C);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+}
+
+TEST(GradCheck, BatchNormRunningStatisticsUseBiasedVarianceAndMomentum) {
+  const int N = 4, C = 1;
+  Vec x = {1, 2, 3, 6}, g = {1}, b = {0}, rm = {0}, rv = {1};
+  Vec out(4), xhat(4), mean(1), rstd(1), r(1), d(1);
+  BatchNormRun<double> run{rm.data(), rv.data(), 0.99, 1e-3, true, false, 3, 5};
+  batchnorm_forward_train(out.data(), xhat.data(), mean.data(), rstd.data(), r.data(), d.data(),
+                          x.data(), g.data(), b.data(), run, N, C);
+  // batch mean 3, biased variance (4 + 1 + 0 + 9) / 4 = 3.5
+  EXPECT_NEAR(rm[0], 0.01 * 3.0, 1e-15);
+  EXPECT_NEAR(rv[0], 0.99 + 0.01 * 3.5, 1e-15);
+  EXPECT_NEAR(out[3], 3.0 / std::sqrt(3.5 + 1e-3), 1e-12);
+}
+
+TEST(GradCheck, LayerNorm) {
+  Rng rng(6);
+  const int N = 3, C = 5;
+  Vec x = randn(N * C, rng), g = randn(C, rng), b = randn(C, rng), proj = randn(N * C, rng);
+  Vec out(N * C), xhat(N * C), rstd(N), dx(N * C), dg(C), db(C);
+  auto fwd = [&] {
+    layernorm_forward(out.data(), xhat.data(), rstd.data(), x.data(), g.data(), b.data(), 1e-5, N, C);
+    return out;
+  };
+  fwd();
+  layernorm_backward(dx.data(), dg.data(), db.data(), proj.data(), xhat.data(), rstd.data(), g.data(), N, C);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+  EXPECT_LT(check(g, fwd, proj, dg), kTol);
+  EXPECT_LT(check(b, fwd, proj, db), kTol);
+}
+
+TEST(GradCheck, ResidualBlock) {
+  Rng rng(7);
+  const int N = 3, C = 4, E = 16;
+  Vec x = randn(N * C, rng), lg = randn(C, rng), lb = randn(C, rng), w1 = randn(E * C, rng, 0.5),
+      b1 = randn(E, rng, 0.5), w2 = randn(C * E, rng, 0.5), b2 = randn(C, rng), proj = randn(N * C, rng);
+  Vec out(N * C), ln(N * C), xhat(N * C), rstd(N), h(N * E);
+  ResidualCache<double> k{ln.data(), xhat.data(), rstd.data(), h.data()};
+  auto fwd = [&] {
+    residual_forward(out.data(), k, x.data(), lg.data(), lb.data(), w1.data(), b1.data(), w2.data(),
+                     b2.data(), 1e-5, N, C, E);
+    return out;
+  };
+  fwd();
+  Vec dx(N * C), dlg(C), dlb(C), dw1(E * C), db1(E), dw2(C * E), db2(C), dh(N * E), dln(N * C);
+  residual_backward(dx.data(), dlg.data(), dlb.data(), dw1.data(), db1.data(), dw2.data(), db2.data(),
+                    dh.data(), dln.data(), proj.data(), k, lg.data(), w1.data(), w2.data(), N, C, E);
+  EXPECT_LT(check(x, fwd, proj, dx), 1e-6);
+  EXPECT_LT(check(lg, fwd, proj, dlg), 1e-6);
+  EXPECT_LT(check(lb, fwd, proj, dlb), 1e-6);
+  EXPECT_LT(check(w1, fwd, proj, dw1), 1e-6);
+  EXPECT_LT(check(b1, fwd, proj, db1), 1e-6);
+  EXPECT_LT(check(w2, fwd, proj, dw2), 1e-6);
+  EXPECT_LT(check(b2, fwd, proj, db2), 1e-6);
+}
+
+TEST(GradCheck, TanhGaussianLogProbAndAction) {
+  Rng rng(8);
+  const int N = 4, A = 3;
+  Vec head = randn(N * 2 * A, rng, 0.7), eps = randn(N * A, rng);
+  head[A] = 2.5;  // one log-std above the clip: its gradient must be zero
+  Vec act(N * A), logp(N), dhead(N * 2 * A);
+  const Vec pa = randn(N * A, rng), pl = randn(N, rng);
+  auto fwd = [&] {
+    tanh_gaussian_forward(act.data(), logp.data(), head.data(), eps.data(), N, A);
+    Vec o(act);
+    o.insert(o.end(), logp.begin(), logp.end());
+    return o;
+  };
+  fwd();
+  Vec proj(pa);
+  proj.insert(proj.end(), pl.begin(), pl.end());
+  tanh_gaussian_backward(dhead.data(), pa.data(), pl.data(), head.data(), eps.data(), act.data(), N, A);
+  EXPECT_LT(check(head, fwd, proj, dhead), 1e-6);
+  EXPECT_EQ(dhead[A], 0.0);
+  // the log-probability equals the change-of-variables density of the squashed Gaussian
+  fwd();  // (check() left the last evaluation perturbed)
+  for (int n = 0; n < N; ++n) {
+    double lp = 0;
+    for (int j = 0; j < A; ++j) {
+      const double mu = head[n * 2 * A + j], ls = std::clamp(head[n * 2 * A + A + j], -20.0, 2.0);
+      const double u = mu + std::exp(ls) * eps[n * A + j];
+      lp += -0.5 * std::pow((u - mu) / std::exp(ls), 2) - ls - 0.5 * std::log(2 * M_PI) -
+            2 * std::log(1 / std::cosh(u));  // log(1 - tanh^2 u), exact for moderate u
+    }
+    EXPECT_NEAR(logp[n], lp, 1e-9);
+  }
+}
+
+}  // namespace
+}  // namespace crossq::nn
