@@ -6,5 +6,6 @@
 namespace crossq::cli {
 
 void add_tasks(CLI::App& app);   // crossq tasks
+void add_report(CLI::App& app);  // crossq report
 
 }  // namespace crossq::cli
