@@ -36,7 +36,7 @@ def steps_axis(ax):
             return f"{x / 1e6:g}M"
         return f"{x / 1e3:g}k" if abs(x) >= 1e3 else f"{x:g}"
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt))
-    steps_axis(ax)
+    ax.set_xlabel("env steps")
 
 
 def arr(values):
