@@ -93,7 +93,9 @@ TEST(ReportRuns, IncompleteRunIsLeftOutByNameOrAlignedOnCommonSteps) {
   EXPECT_TRUE(excluded.empty());
   EXPECT_EQ(notes.size(), 2u);  // the two complete sac cheetah-run runs are cut to 75k
   for (const report::Run& r : runs) {
-    if (r.variant == "sac" && r.task == "cheetah-run") EXPECT_EQ(r.steps.back(), 75000);
+    if (r.variant == "sac" && r.task == "cheetah-run") {
+      EXPECT_EQ(r.steps.back(), 75000);
+    }
   }
 }
 

@@ -7,12 +7,14 @@ sac), 3 seeds, evaluations every 25k env steps up to 100k, diagnostics every 10k
 (sac on cheetah-run, seed 2) stops at 75k, to exercise the incomplete-run handling.
 
 Usage: /usr/bin/python3 tools/make_report_fixture.py [OUT_DIR]  (default tests/testdata/runs)
+       /usr/bin/python3 tools/make_report_fixture.py OUT_DIR --tasks 25 --seeds 10 --steps 1000000
+         (the paper-sized set that docs/performance.md times `crossq report` on: 25 dmc tasks)
 """
+import argparse
 import json
 import math
 import pathlib
 import shutil
-import sys
 
 import numpy as np
 
@@ -78,8 +80,19 @@ def write_run(root, task, algo, utd, folder, skill, seed, rng):
 
 
 def main():
-    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
-                        pathlib.Path(__file__).resolve().parent.parent / "tests/testdata/runs")
+    global STEPS, SEEDS, TASKS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?", default=str(
+        pathlib.Path(__file__).resolve().parent.parent / "tests/testdata/runs"))
+    ap.add_argument("--tasks", type=int, default=0, help="N synthetic dmc tasks instead of the 3")
+    ap.add_argument("--seeds", type=int, default=len(SEEDS))
+    ap.add_argument("--steps", type=int, default=STEPS)
+    args = ap.parse_args()
+    if args.tasks:
+        TASKS = {f"task{i:02d}": ("dmc", 0.99) for i in range(args.tasks)}
+    SEEDS = list(range(args.seeds))
+    STEPS = args.steps
+    root = pathlib.Path(args.out)
     if root.exists():
         shutil.rmtree(root)
     rng = np.random.default_rng(7)

