@@ -78,7 +78,8 @@ class Report:
         tasks = su["tasks"]
         ncol = min(4, len(tasks))
         nrow = math.ceil(len(tasks) / ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+        height = 2.6 * nrow + 1.0  # inches: rows plus room for the title and the legend
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, height), squeeze=False)
         for i, task in enumerate(tasks):
             ax = axes[i // ncol][i % ncol]
             for v in su["variants"]:
@@ -98,7 +99,7 @@ class Report:
         handles, labels = axes[0][0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
         fig.suptitle(f"{su['suite']}: per-task mean learning curves")
-        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.4 / height))
         return fig
 
     def final(self, fig_spec):
