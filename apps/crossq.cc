@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   crossq::cli::add_train(app);
   crossq::cli::add_tasks(app);
   crossq::cli::add_bench(app);
+  crossq::cli::add_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

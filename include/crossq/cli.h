@@ -8,5 +8,6 @@ namespace crossq::cli {
 void add_train(CLI::App& app);   // crossq train
 void add_tasks(CLI::App& app);   // crossq tasks
 void add_bench(CLI::App& app);   // crossq bench
+void add_report(CLI::App& app);  // crossq report
 
 }  // namespace crossq::cli

@@ -1,0 +1,299 @@
+// crossq report end to end: run folders (tests/testdata/runs, written by
+// tools/make_report_fixture.py in docs/run-format.md's format) -> summary, tables, figures,
+// index.html; bad input -> errors that name the file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "crossq/error.h"
+#include "crossq/report/report.h"
+#include "crossq/report/runs.h"
+#include "crossq/report/stats.h"
+
+namespace crossq::report {
+namespace {
+namespace fs = std::filesystem;
+
+const std::string kRuns = CROSSQ_TESTDATA_DIR "/runs";
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("crossq_report_test_" + std::to_string(getpid()) + "_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// runs a shell command; returns (exit status, stdout + stderr)
+std::pair<int, std::string> run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// a copy of one fixture run in a scratch folder, for breaking it
+fs::path copy_run(const std::string& name, const std::string& rel = "walker-walk/sac/seed0") {
+  const fs::path dir = fresh_dir(name) / "run";
+  fs::copy(kRuns + "/" + rel, dir, fs::copy_options::recursive);
+  return dir;
+}
+
+TEST(ReportRuns, ReadsFixtureAndSplitsVariantsOnlyOnSettingsThatDiffer) {
+  std::vector<Excluded> excluded;
+  std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);
+  EXPECT_EQ(runs.size(), 27u);
+  EXPECT_TRUE(excluded.empty());
+  const auto variants = group_variants(runs);
+  std::vector<std::string> names;
+  for (const auto& v : variants) names.push_back(v.name);
+  // utd differs within a task: a variant key; discount differs only between tasks: not one
+  EXPECT_EQ(names, (std::vector<std::string>{"crossq-wn utd=1", "crossq-wn utd=2", "sac"}));
+  EXPECT_EQ(variants[0].settings, nlohmann::json({{"utd", 1}}));
+  EXPECT_EQ(variants[2].settings, nlohmann::json::object());
+  const report::Run& r = runs[0];
+  EXPECT_EQ(r.steps.size(), 5u);
+  EXPECT_EQ(r.steps.back(), 100000);
+  // diagnostics averaged over critic0 and critic1 and empty cells read as NaN
+  ASSERT_EQ(r.diagnostics.env_step.size(), 10u);
+  EXPECT_GT(r.diagnostics.param_norm[0], 0);
+}
+
+TEST(ReportRuns, IncompleteRunIsLeftOutByNameOrAlignedOnCommonSteps) {
+  std::vector<Excluded> excluded;
+  std::vector<std::string> notes;
+  std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);
+  group_variants(runs);
+  std::vector<report::Run> dropped = runs;
+  align_runs(dropped, Incomplete::kDrop, excluded, notes);
+  EXPECT_EQ(dropped.size(), 26u);
+  ASSERT_EQ(excluded.size(), 1u);
+  EXPECT_NE(excluded[0].path.find("cheetah-run/sac/seed2"), std::string::npos);
+  EXPECT_NE(excluded[0].reason.find("incomplete: last evaluation at step 75000"), std::string::npos);
+
+  excluded.clear();
+  align_runs(runs, Incomplete::kAlign, excluded, notes);
+  EXPECT_EQ(runs.size(), 27u);
+  EXPECT_TRUE(excluded.empty());
+  EXPECT_EQ(notes.size(), 2u);  // the two complete sac cheetah-run runs are cut to 75k
+  for (const report::Run& r : runs) {
+    if (r.variant == "sac" && r.task == "cheetah-run") {
+      EXPECT_EQ(r.steps.back(), 75000);
+    }
+  }
+}
+
+TEST(ReportRuns, DuplicateSeedIsLeftOutByName) {
+  std::vector<Excluded> excluded;
+  std::vector<std::string> notes;
+  const fs::path dup = copy_run("dup");
+  std::vector<report::Run> runs = load_runs({kRuns + "/walker-walk/sac", dup.string()}, false, excluded);
+  ASSERT_EQ(runs.size(), 4u);
+  group_variants(runs);
+  align_runs(runs, Incomplete::kDrop, excluded, notes);
+  EXPECT_EQ(runs.size(), 3u);
+  ASSERT_EQ(excluded.size(), 1u);
+  EXPECT_NE(excluded[0].reason.find("duplicate of seed 0"), std::string::npos);
+  fs::remove_all(dup.parent_path());
+}
+
+TEST(ReportRuns, MalformedFilesNameTheFileAndLine) {
+  const fs::path dir = copy_run("bad");
+  {
+    std::ofstream f(dir / "eval.csv", std::ios::app);
+    f << "125000,0.5,0.1\n";  // line 7: too few cells
+  }
+  try {
+    read_run(dir);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("eval.csv:7: 3 cells, the header has 9"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("--skip-bad"), std::string::npos);
+  }
+  std::vector<Excluded> excluded;
+  EXPECT_THROW(load_runs({dir.string()}, false, excluded), Error);
+  // with skip_bad the run is listed, and then no run is left
+  try {
+    load_runs({dir.string()}, true, excluded);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+  }
+  ASSERT_EQ(excluded.size(), 1u);
+  EXPECT_NE(excluded[0].reason.find("unreadable"), std::string::npos);
+
+  std::ofstream(dir / "eval.csv") << "env_step,score\n0,0.1\n25000,abc\n";
+  try {
+    read_run(dir);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("eval.csv:3: column 'score' holds 'abc'"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir / "eval.csv") << "env_step,return_mean\n0,0.1\n";
+  EXPECT_THROW(read_run(dir), Error);  // no score column
+  std::ofstream(dir / "config.json") << R"({"task": "walker-walk", "seed": 0, "suite": "dmc"})";
+  try {
+    read_run(dir);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json: missing key 'algo'"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir.parent_path());
+}
+
+// the whole report, rendered once for the tests below
+class ReportRender : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    out_ = new fs::path(fresh_dir("render") / "report");
+    ReportOptions opt;
+    opt.summary.boot.reps = 2000;
+    summary_ = new nlohmann::json(write_report({kRuns}, *out_, opt));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(out_->parent_path());
+    delete out_;
+    delete summary_;
+  }
+  static fs::path* out_;
+  static nlohmann::json* summary_;
+};
+fs::path* ReportRender::out_ = nullptr;
+nlohmann::json* ReportRender::summary_ = nullptr;
+
+TEST_F(ReportRender, WritesEveryFileAndFigure) {
+  const fs::path& out = *out_;
+  for (const char* f : {"summary.json", "summary.md", "index.html", "plot_report.py"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  EXPECT_GT(fs::file_size(out / "summary.json"), 20000u);
+  EXPECT_GT(fs::file_size(out / "summary.md"), 1500u);
+  std::set<std::string> files;
+  for (const auto& f : (*summary_)["figures"]) files.insert(f["file"]);
+  // two suites x (curves, tasks, final, profile, utd) + diagnostics
+  EXPECT_EQ(files, (std::set<std::string>{"curves-dmc", "curves-myo", "tasks-dmc", "tasks-myo",
+                                          "final-dmc", "final-myo", "profile-dmc", "profile-myo",
+                                          "utd-dmc", "utd-myo", "diagnostics"}));
+  const std::string html = slurp(out / "index.html");
+  for (const auto& f : files) {
+    const fs::path png = out / "figures" / (f + ".png"), svg = out / "figures" / (f + ".svg");
+    ASSERT_TRUE(fs::exists(png)) << png;
+    ASSERT_TRUE(fs::exists(svg)) << svg;
+    EXPECT_GT(fs::file_size(png), 10000u) << png;  // a drawn figure, not an empty canvas
+    EXPECT_GT(fs::file_size(svg), 10000u) << svg;
+    EXPECT_EQ(slurp(png).substr(1, 3), "PNG") << png;
+    EXPECT_NE(slurp(svg).find("<svg"), std::string::npos) << svg;
+    EXPECT_NE(html.find("src=\"figures/" + f + ".png\""), std::string::npos) << f;
+    EXPECT_NE(html.find("href=\"figures/" + f + ".svg\""), std::string::npos) << f;
+  }
+  // the page needs no network: no http(s) references at all
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  // tables and the left-out run appear in the markdown and the page
+  const std::string md = slurp(out / "summary.md");
+  for (const std::string& s : {std::string("dmc: final normalized scores"), std::string("myo: probability of improvement"),
+                               std::string("UTD scaling of crossq-wn"), std::string("cheetah-run/sac/seed2")}) {
+    EXPECT_NE(md.find(s), std::string::npos) << s;
+    EXPECT_NE(html.find(s), std::string::npos) << s;
+  }
+}
+
+TEST_F(ReportRender, SummaryNumbersMatchAnIndependentRecomputation) {
+  // final IQM of crossq-wn utd=2 on dmc, recomputed from the eval.csv files directly
+  TaskScores s;
+  for (const char* task : {"cheetah-run", "walker-walk"}) {
+    s.emplace_back();
+    for (int seed = 0; seed < 3; ++seed) {
+      std::ifstream f(kRuns + "/" + task + "/crossq-wn-utd2/seed" + std::to_string(seed) + "/eval.csv");
+      std::string line, last;
+      while (std::getline(f, line)) last = line;
+      std::vector<std::string> cells;
+      std::stringstream ls(last);
+      for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+      s.back().push_back(std::stod(cells[6]));  // the score column
+    }
+  }
+  const auto& dmc = (*summary_)["suites"][0];
+  ASSERT_EQ(dmc["suite"], "dmc");
+  const auto& v = dmc["variants"][1];
+  ASSERT_EQ(v["variant"], "crossq-wn utd=2");
+  EXPECT_DOUBLE_EQ(v["final"]["iqm"]["point"].get<double>(), iqm(s));
+  EXPECT_DOUBLE_EQ(v["final"]["median"]["point"].get<double>(), median(s));
+  EXPECT_EQ(v["n_runs"], 6);
+  // the learning curve has an interval at every evaluation step, and it ends at the final
+  EXPECT_EQ(v["curve"]["steps"].size(), 5u);
+  EXPECT_DOUBLE_EQ(v["curve"]["iqm"]["point"].back().get<double>(), iqm(s));
+  // sac on dmc lost its incomplete run: 5 runs over 2 tasks
+  EXPECT_EQ(dmc["variants"][2]["n_runs"], 5);
+  EXPECT_EQ(dmc["probability_of_improvement"].size(), 3u);
+  EXPECT_EQ((*summary_)["diagnostics"].size(), 3u);
+}
+
+TEST_F(ReportRender, EveryFigureRendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  if (access(chromium, X_OK) != 0)
+    GTEST_SKIP() << "Debian's chromium is not installed at /usr/bin/chromium; install it "
+                    "(scripts/install-deps.sh) to check index.html in a browser";
+  const fs::path profile = out_->parent_path() / "chromium-profile";
+  auto dump = [&] {
+    return run(std::string(chromium) + " --headless --no-sandbox --disable-gpu --user-data-dir=" +
+               profile.string() + " --virtual-time-budget=10000 --dump-dom file://" +
+               (*out_ / "index.html").string());
+  };
+  const size_t n = (*summary_)["figures"].size();
+  const auto [rc, dom] = dump();
+  ASSERT_EQ(rc, 0) << dom;
+  EXPECT_NE(dom.find("data-state=\"ok\""), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("figures rendered: " + std::to_string(n) + "/" + std::to_string(n)), std::string::npos);
+  // the marker is not vacuous: a missing figure is caught
+  const fs::path png = *out_ / "figures" / "diagnostics.png";
+  fs::rename(png, png.string() + ".away");
+  const auto [rc2, dom2] = dump();
+  fs::rename(png.string() + ".away", png);
+  EXPECT_NE(dom2.find("data-state=\"broken\""), std::string::npos);
+  EXPECT_NE(dom2.find("figures rendered: " + std::to_string(n - 1) + "/" + std::to_string(n)), std::string::npos);
+}
+
+TEST(ReportCli, BadInputExitsWithUsageErrorsNamingThePath) {
+  const std::string bin = CROSSQ_BINARY;
+  const fs::path tmp = fresh_dir("cli");
+  auto [rc, out] = run(bin + " report /nonexistent/runs --out " + (tmp / "r").string());
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_NE(out.find("'/nonexistent/runs' does not exist"), std::string::npos) << out;
+  std::tie(rc, out) = run(bin + " report " + kRuns + " --out /nonexistent/parent/r");
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_NE(out.find("/nonexistent/parent"), std::string::npos) << out;
+  std::tie(rc, out) = run(bin + " report " + tmp.string() + " --out " + (tmp / "r").string());
+  EXPECT_EQ(rc, kExitUsage);
+  EXPECT_NE(out.find("no readable run folders"), std::string::npos) << out;
+  std::tie(rc, out) = run(bin + " report " + kRuns);
+  EXPECT_EQ(rc, kExitUsage);  // --out is required
+  std::tie(rc, out) = run(bin + " report " + kRuns + " --out " + (tmp / "r").string() + " --incomplete maybe");
+  EXPECT_EQ(rc, kExitUsage);
+  // a corrupt CSV: a runtime error naming the file and line
+  const fs::path bad = copy_run("cli_bad");
+  std::ofstream(bad / "eval.csv", std::ios::app) << "1,2\n";
+  std::tie(rc, out) = run(bin + " report " + bad.string() + " --out " + (tmp / "r").string());
+  EXPECT_EQ(rc, kExitRuntime);
+  EXPECT_NE(out.find("eval.csv:7"), std::string::npos) << out;
+  fs::remove_all(tmp);
+  fs::remove_all(bad.parent_path());
+}
+
+}  // namespace
+}  // namespace crossq::report
