@@ -30,6 +30,16 @@ void eigen_gemm(bool ta, bool tb, int M, int N, int K, T alpha, const T* A, int 
   } else if (beta != T(1)) {
     c *= beta;
   }
+  if (M == 1) {
+    // a row vector times a matrix: as C^T = op(B)^T op(A)^T, a matrix-vector product whose
+    // operands Eigen can use in place (the row-vector form makes a heap temporary)
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    Eigen::Map<Vec> cv(C, N);
+    Eigen::Map<const Vec, 0, Eigen::InnerStride<>> av(A, K, Eigen::InnerStride<>(ta ? lda : 1));
+    if (!tb) cv.noalias() += alpha * b.transpose() * av;
+    else cv.noalias() += alpha * b * av;
+    return;
+  }
   if (!ta && !tb) c.noalias() += alpha * a * b;
   else if (!ta && tb) c.noalias() += alpha * a * b.transpose();
   else if (ta && !tb) c.noalias() += alpha * a.transpose() * b;
