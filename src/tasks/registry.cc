@@ -2,6 +2,7 @@
 
 #include "crossq/error.h"
 #include "crossq/tasks/pendulum.h"
+#include "crossq/tasks/suite.h"
 
 namespace crossq {
 
@@ -9,6 +10,14 @@ std::vector<TaskEntry>& task_entries() {
   // one line per task, in the order `crossq tasks` lists them
   static std::vector<TaskEntry> entries = {
       {"pendulum", [] { return std::make_unique<GymPendulum>(); }},
+      {"pendulum-swingup", [] { return make_pendulum_swingup(); }},
+      {"cartpole-swingup", [] { return make_cartpole_swingup(); }},
+      {"cheetah-run", [] { return make_cheetah_run(); }},
+      {"walker-stand", [] { return make_walker(0); }},
+      {"walker-walk", [] { return make_walker(1); }},
+      {"walker-run", [] { return make_walker(8); }},
+      {"hopper-stand", [] { return make_hopper(false); }},
+      {"hopper-hop", [] { return make_hopper(true); }},
   };
   return entries;
 }
