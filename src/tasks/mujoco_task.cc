@@ -192,9 +192,14 @@ void MujocoTask::set_state(const std::vector<double>& s) {
   take(d_->qvel, m_->nv);
   take(d_->act, m_->na);
   take(d_->ctrl, m_->nu);
+  const size_t warm = k;
   take(d_->qacc_warmstart, m_->nv);
   set_task_state(s, k);
+  // mj_forward recomputes position/velocity quantities as mj_step1 would, but it also
+  // overwrites the constraint warm start with its own qacc: put the saved one back so the
+  // next mj_step2 starts from exactly what the original run had
   mj_forward(m_, d_);
+  for (int i = 0; i < m_->nv; ++i) d_->qacc_warmstart[i] = s[warm + i];
 }
 
 int MujocoTask::body_id(const char* name) const {

@@ -1,0 +1,159 @@
+// Per-task rewards on hand-set states, and model facts (masses, sizes) against TASKS.md.
+#include <cmath>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "crossq/error.h"
+#include "crossq/tasks/mujoco_task.h"
+#include "crossq/tasks/registry.h"
+
+namespace crossq {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// a task by name as its MuJoCo base, at the model's reference pose with zero velocity
+std::unique_ptr<MujocoTask> at_rest(const std::string& name) {
+  std::unique_ptr<Task> t = make_task(name);
+  auto* mt = dynamic_cast<MujocoTask*>(t.get());
+  EXPECT_NE(mt, nullptr);
+  t.release();
+  std::unique_ptr<MujocoTask> out(mt);
+  mj_resetData(out->model(), out->data());
+  out->forward();
+  return out;
+}
+
+double total_mass(const mjModel* m) {
+  double s = 0;
+  for (int b = 0; b < m->nbody; ++b) s += m->body_mass[b];
+  return s;
+}
+
+TEST(TaskRewards, PendulumUprightIsOneHangingIsZero) {
+  auto t = at_rest("pendulum-swingup");
+  t->data()->qpos[0] = 0.0;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 1.0);
+  t->data()->qpos[0] = 7.9 * kPi / 180;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 1.0);
+  t->data()->qpos[0] = 8.1 * kPi / 180;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 0.0);
+  t->data()->qpos[0] = kPi;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 0.0);
+}
+
+TEST(TaskRewards, CartpoleBalancedCenteredStillIsOneHangingIsZero) {
+  auto t = at_rest("cartpole-swingup");
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  t->data()->qpos[1] = kPi;  // hanging: upright term (cos + 1) / 2 = 0
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 0.0, 1e-12);
+  // upright, cart one margin (2 m) off center: centered = (1 + 0.1) / 2
+  t->data()->qpos[1] = 0;
+  t->data()->qpos[0] = 2.0;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 0.55, 1e-12);
+}
+
+TEST(TaskRewards, CheetahRewardIsSpeedOverTen) {
+  auto t = at_rest("cheetah-run");
+  EXPECT_NEAR(total_mass(t->model()), 14.0, 1e-9);
+  t->data()->qvel[0] = 10.0;  // rootx: the whole body moves at 10 m/s
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  t->data()->qvel[0] = 15.0;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  t->data()->qvel[0] = 5.0;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 0.5, 1e-12);
+  t->data()->qvel[0] = -3.0;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 0.0);
+}
+
+TEST(TaskRewards, WalkerStandingUprightIsOneLyingDownIsLow) {
+  auto t = at_rest("walker-stand");
+  EXPECT_NEAR(total_mass(t->model()), 28.54, 0.01);
+  EXPECT_NEAR(t->model()->body_mass[1], 10.67, 0.01);  // torso
+  // reference pose: torso at 1.3 m, upright
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  // lying on its back on the floor: rootz brings the torso to 0.07 m, rooty = 90 deg
+  mjData* d = t->data();
+  d->qpos[0] = 0.07 - 1.3;
+  d->qpos[2] = kPi / 2;
+  t->forward();
+  const double lying = t->current_reward();
+  // standing term ~ 0.1^((1.13/0.6)^2) ~ 3e-4, upright (1 + 0) / 2: (3 * 3e-4 + 0.5) / 4
+  EXPECT_NEAR(lying, 0.125, 0.001);
+  auto walk = at_rest("walker-walk");
+  walk->data()->qvel[1] = 1.0;  // rootx at the walk speed, standing upright
+  walk->forward();
+  EXPECT_NEAR(walk->current_reward(), 1.0, 1e-12);
+  walk->data()->qvel[1] = 0.0;  // still: move term 0.5 - 0.5 * 1 / 0.5 -> 0, (5 * 0 + 1) / 6
+  walk->forward();
+  EXPECT_NEAR(walk->current_reward(), 1.0 / 6, 1e-12);
+  auto run = at_rest("walker-run");
+  run->data()->qvel[1] = 6.0;  // linear, v 0.5 at 4 m/s below: 1 - 0.5 * 2 / 4 = 0.75
+  run->forward();
+  EXPECT_NEAR(run->current_reward(), (5 * 0.75 + 1) / 6, 1e-12);
+}
+
+TEST(TaskRewards, HopperStandsInTheHeightBandAndHopsAtTwoMetersPerSecond) {
+  auto t = at_rest("hopper-stand");
+  EXPECT_NEAR(total_mass(t->model()), 12.44, 0.05);
+  // reference pose: the leg straight below the torso, height of torso COM above foot ~ 1
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  t->data()->ctrl[0] = 1.0;  // one of four motors at full: small control (3/4 + 4) / 5
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), (0.75 + 4) / 5, 1e-12);
+  // lying flat (rooty 90 deg): torso COM level with the foot COM, not standing
+  t->data()->ctrl[0] = 0.0;
+  t->data()->qpos[2] = kPi / 2;
+  t->forward();
+  EXPECT_EQ(t->current_reward(), 0.0);
+  auto hop = at_rest("hopper-hop");
+  hop->data()->qvel[0] = 2.0;
+  hop->forward();
+  EXPECT_NEAR(hop->current_reward(), 1.0, 1e-12);
+  hop->data()->qvel[0] = 1.0;
+  hop->forward();
+  EXPECT_NEAR(hop->current_reward(), 0.5, 1e-12);
+}
+
+TEST(TaskRewards, ModelFactsMatchTheOriginals) {
+  auto w = at_rest("walker-walk");
+  EXPECT_EQ(w->model()->nbody, 8);
+  EXPECT_EQ(w->model()->nq, 9);
+  EXPECT_EQ(w->substeps(), 10);
+  auto h = at_rest("hopper-hop");
+  EXPECT_EQ(h->model()->nbody, 6);
+  EXPECT_EQ(h->model()->nq, 7);
+  EXPECT_EQ(h->substeps(), 4);
+  auto c = at_rest("cheetah-run");
+  EXPECT_EQ(c->model()->nbody, 8);
+  EXPECT_EQ(c->model()->nq, 9);
+  EXPECT_EQ(c->substeps(), 1);
+}
+
+TEST(TaskLoading, MissingAssetGivesAClearError) {
+  setenv("CROSSQ_ASSET_DIR", "/nonexistent-crossq-assets", 1);
+  try {
+    make_task("cheetah-run");
+    unsetenv("CROSSQ_ASSET_DIR");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    unsetenv("CROSSQ_ASSET_DIR");
+    EXPECT_NE(std::string(e.what()).find("cheetah.xml"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("CROSSQ_ASSET_DIR"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace crossq
