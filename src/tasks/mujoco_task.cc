@@ -73,11 +73,22 @@ MujocoTask::MujocoTask(const std::string& name, const std::string& model_path,
                 "fix the model file");
   }
   d_ = mj_makeData(m_);
-  substeps_ = static_cast<int>(std::lround(control_dt / m_->opt.timestep));
-  if (substeps_ < 1 || std::abs(substeps_ * m_->opt.timestep - control_dt) > 1e-9) {
-    throw Error("task '" + name + "': control timestep " + std::to_string(control_dt) +
-                " is not a multiple of the physics timestep " +
-                std::to_string(m_->opt.timestep));
+  try {
+    set_timestep(m_->opt.timestep);
+  } catch (...) {  // the destructor does not run for a throwing constructor
+    mj_deleteData(d_);
+    mj_deleteModel(m_);
+    throw;
+  }
+}
+
+void MujocoTask::set_timestep(double timestep) {
+  m_->opt.timestep = timestep;
+  substeps_ = static_cast<int>(std::lround(spec_.control_dt / timestep));
+  if (substeps_ < 1 || std::abs(substeps_ * timestep - spec_.control_dt) > 1e-9) {
+    throw Error("task '" + spec_.name + "': control timestep " +
+                std::to_string(spec_.control_dt) + " is not a multiple of the physics timestep " +
+                std::to_string(timestep));
   }
 }
 

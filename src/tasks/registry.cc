@@ -18,6 +18,13 @@ std::vector<TaskEntry>& task_entries() {
       {"walker-run", [] { return make_walker(8); }},
       {"hopper-stand", [] { return make_hopper(false); }},
       {"hopper-hop", [] { return make_hopper(true); }},
+      {"humanoid-stand", [] { return make_humanoid(0); }},
+      {"humanoid-walk", [] { return make_humanoid(1); }},
+      {"humanoid-run", [] { return make_humanoid(10); }},
+      {"myo-reach", [] { return make_myo_reach(false); }},
+      {"myo-reach-hard", [] { return make_myo_reach(true); }},
+      {"myo-pose", [] { return make_myo_pose(false); }},
+      {"myo-pose-hard", [] { return make_myo_pose(true); }},
   };
   return entries;
 }

@@ -57,6 +57,9 @@ class MujocoTask : public Task {
   MujocoTask(const std::string& name, const std::string& model_path, double control_dt);
   // fills obs_dim/act_dim/bounds from the model; call at the end of the derived constructor
   void finish_spec();
+  // changes the physics timestep of a loaded model (for sample models whose file we do not
+  // author) and recomputes the substeps
+  void set_timestep(double timestep);
 
   // the task: called between mj_resetData and mj_forward
   virtual void initialize_episode(Rng& rng) = 0;
