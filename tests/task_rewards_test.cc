@@ -157,3 +157,89 @@ TEST(TaskLoading, MissingAssetGivesAClearError) {
 
 }  // namespace
 }  // namespace crossq
+
+namespace crossq {
+namespace {
+
+// places the humanoid standing upright at the reference pose (head at ~1.6 m)
+TEST(TaskRewards, HumanoidStandingStillIsOneLyingIsZero) {
+  auto t = at_rest("humanoid-stand");
+  EXPECT_EQ(t->model()->nq, 28);
+  EXPECT_EQ(t->model()->nv, 27);
+  EXPECT_EQ(t->model()->nu, 21);
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);  // head above 1.4, upright, still, no control
+  // lying: torso pitched 90 degrees (quaternion about y) at 0.1 m
+  mjData* d = t->data();
+  d->qpos[2] = 0.1;
+  d->qpos[3] = std::cos(kPi / 4);
+  d->qpos[5] = std::sin(kPi / 4);
+  t->forward();
+  EXPECT_LT(t->current_reward(), 1e-3);
+  auto run = at_rest("humanoid-run");
+  run->data()->qvel[0] = 10.0;  // the whole body at 10 m/s, upright
+  run->forward();
+  EXPECT_NEAR(run->current_reward(), 1.0, 1e-12);
+  run->data()->qvel[0] = 6.0;
+  run->data()->qvel[1] = 8.0;  // |(vx, vy)| = 10 in any direction counts
+  run->forward();
+  EXPECT_NEAR(run->current_reward(), 1.0, 1e-12);
+  run->data()->qvel[0] = 5.0;
+  run->data()->qvel[1] = 0.0;  // linear, v 0 over a margin of 10: move 0.5
+  run->forward();
+  EXPECT_NEAR(run->current_reward(), (5 * 0.5 + 1) / 6, 1e-12);
+}
+
+TEST(TaskRewards, MyoPoseAtTheTargetSucceedsAndEarnsTheBonus) {
+  for (const char* name : {"myo-pose", "myo-pose-hard"}) {
+    auto t = at_rest(name);
+    Rng rng(3);
+    std::vector<float> obs(t->spec().obs_dim);
+    t->reset(rng, obs.data());
+    // obs = qpos (2), qvel dt (2), pose_err (2), act (6): move onto the target
+    mjData* d = t->data();
+    d->qpos[0] += obs[4];
+    d->qpos[1] += obs[5];
+    t->forward();
+    EXPECT_NEAR(t->current_reward(), 8.0, 1e-6) << name;  // obs is float32; -0 + 4 (1 + 1), no activation
+    auto* task = static_cast<Task*>(t.get());
+    const std::vector<double> s = task->state();
+    EXPECT_EQ(s.size(), 1 + 2 + 2 * 2 + 6 + 6 + 2u) << name;
+  }
+}
+
+TEST(TaskRewards, MyoReachTipAtTheTargetSucceeds) {
+  auto t = at_rest("myo-reach");
+  Rng rng(4);
+  std::vector<float> obs(t->spec().obs_dim);
+  t->reset(rng, obs.data());
+  // the fixed target is the fingertip of (0.8, 1.2) rad
+  mjData* d = t->data();
+  d->qpos[0] = 0.8;
+  d->qpos[1] = 1.2;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 8.0, 1e-9);
+  d->qpos[0] = 0.0;
+  d->qpos[1] = 0.0;  // straight arm: the tip ~0.8 m from the target
+  t->forward();
+  EXPECT_LT(t->current_reward(), -0.5);
+}
+
+TEST(TaskRewards, MyoActionsMapThroughTheSigmoidAndMoveTheArm) {
+  auto t = at_rest("myo-pose");
+  EXPECT_EQ(t->spec().act_low[0], -1.f);
+  EXPECT_EQ(t->spec().act_high[0], 1.f);
+  Rng rng(5);
+  std::vector<float> obs(t->spec().obs_dim);
+  t->reset(rng, obs.data());
+  std::vector<float> a(6, -1.f);
+  a[2] = 1.f;  // elbow flexor EF on, the rest off
+  const double elbow0 = t->data()->qpos[1];
+  for (int i = 0; i < 30; ++i) t->step(a.data(), obs.data());
+  EXPECT_NEAR(t->data()->ctrl[0], 1 / (1 + std::exp(7.5)), 1e-12);
+  EXPECT_NEAR(t->data()->ctrl[2], 1 / (1 + std::exp(-2.5)), 1e-12);
+  EXPECT_GT(t->data()->act[2], 0.8);
+  EXPECT_NE(t->data()->qpos[1], elbow0);
+}
+
+}  // namespace
+}  // namespace crossq
