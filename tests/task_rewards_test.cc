@@ -243,3 +243,31 @@ TEST(TaskRewards, MyoActionsMapThroughTheSigmoidAndMoveTheArm) {
 
 }  // namespace
 }  // namespace crossq
+
+namespace crossq {
+namespace {
+
+TEST(TaskRewards, FingerTipInsideTheTargetIsOneOppositeIsZero) {
+  for (const char* name : {"finger-turn-easy", "finger-turn-hard"}) {
+    auto t = at_rest(name);
+    Rng rng(8);
+    std::vector<float> obs(t->spec().obs_dim);
+    t->reset(rng, obs.data());
+    // obs[9..10] = target - spinner hinge (x, z): turn the spinner's tip onto it (the hinge
+    // axis is -y, so a positive angle turns the tip towards -x)
+    const double a = -std::atan2(obs[9], obs[10]);
+    const int hinge = t->model()->jnt_qposadr[mj_name2id(t->model(), mjOBJ_JOINT, "hinge")];
+    t->data()->qpos[hinge] = a;
+    t->forward();
+    EXPECT_EQ(t->current_reward(), 1.0) << name;
+    t->observe(obs.data());
+    const double radius = std::string(name) == "finger-turn-easy" ? 0.07 : 0.03;
+    EXPECT_NEAR(obs[11], -radius, 1e-6) << name;  // dist_to_target: centre on the tip
+    t->data()->qpos[hinge] = a + kPi;
+    t->forward();
+    EXPECT_EQ(t->current_reward(), 0.0) << name;
+  }
+}
+
+}  // namespace
+}  // namespace crossq

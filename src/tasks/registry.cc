@@ -18,6 +18,8 @@ std::vector<TaskEntry>& task_entries() {
       {"walker-run", [] { return make_walker(8); }},
       {"hopper-stand", [] { return make_hopper(false); }},
       {"hopper-hop", [] { return make_hopper(true); }},
+      {"finger-turn-easy", [] { return make_finger_turn(false); }},
+      {"finger-turn-hard", [] { return make_finger_turn(true); }},
       {"humanoid-stand", [] { return make_humanoid(0); }},
       {"humanoid-walk", [] { return make_humanoid(1); }},
       {"humanoid-run", [] { return make_humanoid(10); }},
