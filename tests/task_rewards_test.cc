@@ -271,3 +271,36 @@ TEST(TaskRewards, FingerTipInsideTheTargetIsOneOppositeIsZero) {
 
 }  // namespace
 }  // namespace crossq
+
+namespace crossq {
+namespace {
+
+TEST(TaskRewards, FishUprightAtTheTargetIsOneUpsideDownFarIsLow) {
+  auto t = at_rest("fish-swim");
+  EXPECT_EQ(t->model()->nq, 14);
+  EXPECT_EQ(t->model()->nv, 13);
+  EXPECT_NEAR(total_mass(t->model()), 0.0345, 1e-9);
+  Rng rng(9);
+  std::vector<float> obs(t->spec().obs_dim);
+  t->reset(rng, obs.data());
+  // obs[8..10] = target - mouth in the mouth frame; put the fish upright with its mouth there
+  mjData* d = t->data();
+  d->qpos[3] = 1;
+  d->qpos[4] = d->qpos[5] = d->qpos[6] = 0;
+  t->forward();
+  t->observe(obs.data());
+  for (int i = 0; i < 3; ++i) d->qpos[i] += obs[8 + i];  // identity orientation: frame = world
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  t->observe(obs.data());
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(obs[8 + i], 0.0, 1e-6);
+  // upside down (180 degrees about x), 1 m away: in_target ~ 0, upright 0
+  d->qpos[3] = 0;
+  d->qpos[4] = 1;
+  d->qpos[0] += 1.0;
+  t->forward();
+  EXPECT_LT(t->current_reward(), 1e-6);
+}
+
+}  // namespace
+}  // namespace crossq

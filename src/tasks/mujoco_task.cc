@@ -108,6 +108,7 @@ void MujocoTask::finish_spec() {
     }
   }
   mj_resetData(m_, d_);
+  qpos_pre_.assign(d_->qpos, d_->qpos + m_->nq);
   mj_forward(m_, d_);
   obs_.clear();
   observation(obs_);
@@ -130,6 +131,7 @@ void MujocoTask::reset(Rng& rng, float* obs) {
   mj_resetData(m_, d_);
   bad_warnings_seen_ = 0;
   initialize_episode(rng);
+  qpos_pre_.assign(d_->qpos, d_->qpos + m_->nq);
   mj_forward(m_, d_);
   observe(obs);
 }
@@ -141,6 +143,9 @@ void MujocoTask::before_step(const float* action) {
 void MujocoTask::physics_step(int nstep) {
   mj_step2(m_, d_);
   for (int i = 1; i < nstep; ++i) mj_step(m_, d_);
+  // mj_step1 renormalizes quaternions in qpos in place, and renormalizing twice can change
+  // the last bit: keep qpos as the integrator left it, so set_state can rerun mj_step1 on it
+  qpos_pre_.assign(d_->qpos, d_->qpos + m_->nq);
   mj_step1(m_, d_);
 }
 
@@ -177,7 +182,7 @@ std::vector<double> MujocoTask::state() const {
   std::vector<double> s;
   s.reserve(1 + m_->nq + 2 * m_->nv + m_->na + m_->nu + task_state_size());
   s.push_back(d_->time);
-  s.insert(s.end(), d_->qpos, d_->qpos + m_->nq);
+  s.insert(s.end(), qpos_pre_.begin(), qpos_pre_.end());
   s.insert(s.end(), d_->qvel, d_->qvel + m_->nv);
   s.insert(s.end(), d_->act, d_->act + m_->na);
   s.insert(s.end(), d_->ctrl, d_->ctrl + m_->nu);
@@ -206,11 +211,15 @@ void MujocoTask::set_state(const std::vector<double>& s) {
   const size_t warm = k;
   take(d_->qacc_warmstart, m_->nv);
   set_task_state(s, k);
-  // mj_forward recomputes position/velocity quantities as mj_step1 would, but it also
-  // overwrites the constraint warm start with its own qacc: put the saved one back so the
-  // next mj_step2 starts from exactly what the original run had
+  qpos_pre_.assign(d_->qpos, d_->qpos + m_->nq);
+  // mj_forward fills every derived quantity (acceleration-stage sensors such as touch become
+  // those of the restored state); it also renormalizes quaternions in qpos and overwrites the
+  // warm start, so put both back and redo the position and velocity stages exactly as the
+  // last mj_step1 of the original run did
   mj_forward(m_, d_);
+  for (int i = 0; i < m_->nq; ++i) d_->qpos[i] = qpos_pre_[i];
   for (int i = 0; i < m_->nv; ++i) d_->qacc_warmstart[i] = s[warm + i];
+  mj_step1(m_, d_);
 }
 
 int MujocoTask::body_id(const char* name) const {

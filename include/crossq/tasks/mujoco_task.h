@@ -34,7 +34,8 @@ class MujocoTask : public Task {
   void reset(Rng& rng, float* obs) override;
   StepResult step(const float* action, float* obs) override;
   // [time, qpos (nq), qvel (nv), act (na), ctrl (nu), qacc_warmstart (nv), task variables];
-  // the warm start is part of the state so that the next steps replay bit for bit
+  // qpos is as the integrator left it (before mj_step1 renormalized quaternions) and the warm
+  // start is included, so that restoring replays the next steps bit for bit
   std::vector<double> state() const override;
   void set_state(const std::vector<double>& state) override;
 
@@ -93,7 +94,8 @@ class MujocoTask : public Task {
 
  private:
   void check_bad_state();
-  std::vector<double> obs_;  // (obs_dim) scratch
+  std::vector<double> obs_;       // (obs_dim) scratch
+  std::vector<double> qpos_pre_;  // (nq) qpos before the last mj_step1 (or reset's mj_forward)
   int64_t bad_warnings_seen_ = 0;
 };
 

@@ -15,6 +15,7 @@ std::unique_ptr<Task> make_hopper(bool hopping);
 // move_speed 0: stand; 1: walk; 10: run
 std::unique_ptr<Task> make_humanoid(double move_speed);
 std::unique_ptr<Task> make_finger_turn(bool hard);
+std::unique_ptr<Task> make_fish_swim();
 std::unique_ptr<Task> make_myo_reach(bool random_target);
 std::unique_ptr<Task> make_myo_pose(bool random_target);
 
