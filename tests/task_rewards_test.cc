@@ -304,3 +304,33 @@ TEST(TaskRewards, FishUprightAtTheTargetIsOneUpsideDownFarIsLow) {
 
 }  // namespace
 }  // namespace crossq
+
+namespace crossq {
+namespace {
+
+TEST(TaskRewards, QuadrupedUprightAtSpeedIsOneStillIsHalfUpsideDownIsZero) {
+  auto t = at_rest("quadruped-run");
+  EXPECT_EQ(t->model()->nbody, 18);
+  EXPECT_EQ(t->model()->nq, 23);
+  EXPECT_EQ(t->model()->nv, 22);
+  EXPECT_EQ(t->model()->na, 12);
+  EXPECT_NEAR(t->model()->body_mass[1], 67.86, 0.01);  // torso ellipsoid at density 1000
+  mjData* d = t->data();
+  d->qvel[0] = 5.0;  // upright at the run speed along the heading
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
+  d->qvel[0] = 0.0;  // still: move = (0 + 5) / 10
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 0.5, 1e-12);
+  d->qpos[3] = 0;  // upside down (180 degrees about x)
+  d->qpos[4] = 1;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), 0.0, 1e-12);
+  auto w = at_rest("quadruped-walk");
+  w->data()->qvel[0] = -0.25;  // backwards at half the walk speed: (0.5 - 0.25) / 1
+  w->forward();
+  EXPECT_NEAR(w->current_reward(), 0.25, 1e-12);
+}
+
+}  // namespace
+}  // namespace crossq

@@ -20,6 +20,8 @@ std::vector<TaskEntry>& task_entries() {
       {"hopper-hop", [] { return make_hopper(true); }},
       {"finger-turn-easy", [] { return make_finger_turn(false); }},
       {"finger-turn-hard", [] { return make_finger_turn(true); }},
+      {"quadruped-walk", [] { return make_quadruped(0.5); }},
+      {"quadruped-run", [] { return make_quadruped(5); }},
       {"fish-swim", [] { return make_fish_swim(); }},
       {"humanoid-stand", [] { return make_humanoid(0); }},
       {"humanoid-walk", [] { return make_humanoid(1); }},

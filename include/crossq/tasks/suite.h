@@ -16,6 +16,8 @@ std::unique_ptr<Task> make_hopper(bool hopping);
 std::unique_ptr<Task> make_humanoid(double move_speed);
 std::unique_ptr<Task> make_finger_turn(bool hard);
 std::unique_ptr<Task> make_fish_swim();
+// move_speed 0.5: walk; 5: run
+std::unique_ptr<Task> make_quadruped(double move_speed);
 std::unique_ptr<Task> make_myo_reach(bool random_target);
 std::unique_ptr<Task> make_myo_pose(bool random_target);
 
