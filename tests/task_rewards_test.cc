@@ -200,7 +200,8 @@ TEST(TaskRewards, MyoPoseAtTheTargetSucceedsAndEarnsTheBonus) {
     d->qpos[0] += obs[4];
     d->qpos[1] += obs[5];
     t->forward();
-    EXPECT_NEAR(t->current_reward(), 8.0, 1e-6) << name;  // obs is float32; -0 + 4 (1 + 1), no activation
+    // -0 + 4 (1 + 1), no activation; the error came through a float32 observation
+    EXPECT_NEAR(t->current_reward(), 8.0, 1e-6) << name;
     auto* task = static_cast<Task*>(t.get());
     const std::vector<double> s = task->state();
     EXPECT_EQ(s.size(), 1 + 2 + 2 * 2 + 6 + 6 + 2u) << name;
@@ -294,6 +295,12 @@ TEST(TaskRewards, FishUprightAtTheTargetIsOneUpsideDownFarIsLow) {
   EXPECT_NEAR(t->current_reward(), 1.0, 1e-12);
   t->observe(obs.data());
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(obs[8 + i], 0.0, 1e-6);
+  // 0.09 m (one margin) beyond the edge of the target, upright: (7 * 0.1 + 1) / 8 (the mouth
+  // was placed through a float32 observation, hence the tolerance)
+  d->qpos[0] += 0.045 + 0.09;
+  t->forward();
+  EXPECT_NEAR(t->current_reward(), (7 * 0.1 + 1) / 8, 1e-6);
+  d->qpos[0] -= 0.045 + 0.09;
   // upside down (180 degrees about x), 1 m away: in_target ~ 0, upright 0
   d->qpos[3] = 0;
   d->qpos[4] = 1;

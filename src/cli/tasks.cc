@@ -18,7 +18,8 @@ void add_tasks(CLI::App& app) {
   auto only = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("--measure", *measure,
                 "Run random-policy episodes per task: mean return and env steps per second");
-  cmd->add_option("--episodes", *episodes, "Episodes per task for --measure")->capture_default_str();
+  cmd->add_option("--episodes", *episodes, "Episodes per task for --measure")
+      ->capture_default_str();
   cmd->add_option("--task", *only, "Only these tasks (repeatable; default: all)");
   cmd->callback([json, measure, episodes, only] {
     if (*measure) {

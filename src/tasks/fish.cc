@@ -61,9 +61,8 @@ class FishSwim final : public MujocoTask {
     out.insert(out.end(), d_->qvel, d_->qvel + m_->nv);  // (13)
   }
   double reward() override {
-    const double in_target =
-        tolerance(mouth_to_target_distance(), 0, kTargetRadius + kMouthRadius,
-                  2 * kTargetRadius);
+    const double radii = kTargetRadius + kMouthRadius;
+    const double in_target = tolerance(mouth_to_target_distance(), 0, radii, 2 * radii);
     const double is_upright = 0.5 * (upright() + 1);
     return (7 * in_target + is_upright) / 8;
   }

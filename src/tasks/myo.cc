@@ -137,7 +137,8 @@ class MyoArm final : public MujocoTask {
   }
   size_t task_state_size() const override { return reach_ ? 3 : 2; }
   void set_task_state(const std::vector<double>& s, size_t k) override {
-    for (size_t i = 0; i < task_state_size(); ++i) (reach_ ? reach_target_ : pose_target_)[i] = s[k + i];
+    double* target = reach_ ? reach_target_ : pose_target_;
+    for (size_t i = 0; i < task_state_size(); ++i) target[i] = s[k + i];
   }
 
   bool reach_, random_target_;
