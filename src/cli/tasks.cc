@@ -24,6 +24,7 @@ void add_tasks(CLI::App& app) {
   cmd->callback([json, measure, episodes, only] {
     if (*measure) {
       const std::vector<std::string> names = only->empty() ? task_names() : *only;
+      for (const auto& name : names) make_task(name);  // an unknown name fails before output
       nlohmann::json mj = nlohmann::json::array();
       if (!*json)
         fmt::print("{:<20} {:>8} {:>16} {:>9} {:>12}\n", "name", "episodes", "random return",
