@@ -46,7 +46,8 @@ TEST_P(TaskProperties, SpecIsConsistent) {
     EXPECT_EQ(sp.score, TaskSpec::Score::kSuccessRate);
     EXPECT_DOUBLE_EQ(sp.defaults.discount, 0.95);
   }
-  if (auto* mt = dynamic_cast<MujocoTask*>(make_task(GetParam()).get())) {
+  const std::unique_ptr<Task> task = make_task(GetParam());
+  if (auto* mt = dynamic_cast<MujocoTask*>(task.get())) {
     EXPECT_NEAR(mt->substeps() * mt->model()->opt.timestep, sp.control_dt, 1e-12);
   }
 }
