@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crossq/cli.h"
+#include "crossq/tasks/measure.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq::cli {
@@ -12,7 +13,40 @@ void add_tasks(CLI::App& app) {
   auto* cmd = app.add_subcommand("tasks", "List every task: observation and action sizes, episode length, control timestep");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print a JSON array instead of a table");
-  cmd->callback([json] {
+  auto measure = std::make_shared<bool>(false);
+  auto episodes = std::make_shared<int>(10);
+  auto only = std::make_shared<std::vector<std::string>>();
+  cmd->add_flag("--measure", *measure,
+                "Run random-policy episodes per task: mean return and env steps per second");
+  cmd->add_option("--episodes", *episodes, "Episodes per task for --measure")
+      ->capture_default_str();
+  cmd->add_option("--task", *only, "Only these tasks (repeatable; default: all)");
+  cmd->callback([json, measure, episodes, only] {
+    if (*measure) {
+      const std::vector<std::string> names = only->empty() ? task_names() : *only;
+      for (const auto& name : names) make_task(name);  // an unknown name fails before output
+      nlohmann::json mj = nlohmann::json::array();
+      if (!*json)
+        fmt::print("{:<20} {:>8} {:>16} {:>9} {:>12}\n", "name", "episodes", "random return",
+                   "success", "steps/s");
+      for (const auto& name : names) {
+        const TaskMeasurement m = measure_task(name, *episodes, 0);
+        if (*json) {
+          mj.push_back({{"name", m.name},
+                        {"episodes", m.episodes},
+                        {"random_return_mean", m.random_return_mean},
+                        {"random_return_std", m.random_return_std},
+                        {"success_rate", m.success_rate},
+                        {"steps_per_second", m.steps_per_second}});
+        } else {
+          fmt::print("{:<20} {:>8} {:>9.1f} +- {:<5.1f} {:>8.2f} {:>12.0f}\n", m.name,
+                     m.episodes, m.random_return_mean, m.random_return_std, m.success_rate,
+                     m.steps_per_second);
+        }
+      }
+      if (*json) fmt::print("{}\n", mj.dump(2));
+      return;
+    }
     nlohmann::json out = nlohmann::json::array();
     if (!*json)
       fmt::print("{:<20} {:>5} {:>5} {:>8} {:>8}  {}\n", "name", "obs", "act", "episode", "dt (s)",

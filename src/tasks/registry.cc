@@ -2,6 +2,7 @@
 
 #include "crossq/error.h"
 #include "crossq/tasks/pendulum.h"
+#include "crossq/tasks/suite.h"
 
 namespace crossq {
 
@@ -9,6 +10,26 @@ std::vector<TaskEntry>& task_entries() {
   // one line per task, in the order `crossq tasks` lists them
   static std::vector<TaskEntry> entries = {
       {"pendulum", [] { return std::make_unique<GymPendulum>(); }},
+      {"pendulum-swingup", [] { return make_pendulum_swingup(); }},
+      {"cartpole-swingup", [] { return make_cartpole_swingup(); }},
+      {"cheetah-run", [] { return make_cheetah_run(); }},
+      {"walker-stand", [] { return make_walker(0); }},
+      {"walker-walk", [] { return make_walker(1); }},
+      {"walker-run", [] { return make_walker(8); }},
+      {"hopper-stand", [] { return make_hopper(false); }},
+      {"hopper-hop", [] { return make_hopper(true); }},
+      {"finger-turn-easy", [] { return make_finger_turn(false); }},
+      {"finger-turn-hard", [] { return make_finger_turn(true); }},
+      {"quadruped-walk", [] { return make_quadruped(0.5); }},
+      {"quadruped-run", [] { return make_quadruped(5); }},
+      {"fish-swim", [] { return make_fish_swim(); }},
+      {"humanoid-stand", [] { return make_humanoid(0); }},
+      {"humanoid-walk", [] { return make_humanoid(1); }},
+      {"humanoid-run", [] { return make_humanoid(10); }},
+      {"myo-reach", [] { return make_myo_reach(false); }},
+      {"myo-reach-hard", [] { return make_myo_reach(true); }},
+      {"myo-pose", [] { return make_myo_pose(false); }},
+      {"myo-pose-hard", [] { return make_myo_pose(true); }},
   };
   return entries;
 }

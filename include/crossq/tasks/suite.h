@@ -1,0 +1,27 @@
+// Factories of the MuJoCo tasks (SPEC 3, TASKS 1-11); registry.cc lists them by name.
+#pragma once
+#include <memory>
+
+#include "crossq/tasks/task.h"
+
+namespace crossq {
+
+std::unique_ptr<Task> make_pendulum_swingup();
+std::unique_ptr<Task> make_cartpole_swingup();
+std::unique_ptr<Task> make_cheetah_run();
+// move_speed 0: stand; 1: walk; 8: run
+std::unique_ptr<Task> make_walker(double move_speed);
+std::unique_ptr<Task> make_hopper(bool hopping);
+// move_speed 0: stand; 1: walk; 10: run
+std::unique_ptr<Task> make_humanoid(double move_speed);
+std::unique_ptr<Task> make_finger_turn(bool hard);
+std::unique_ptr<Task> make_fish_swim();
+// move_speed 0.5: walk; 5: run
+std::unique_ptr<Task> make_quadruped(double move_speed);
+std::unique_ptr<Task> make_myo_reach(bool random_target);
+std::unique_ptr<Task> make_myo_pose(bool random_target);
+
+// DMC suite settings shared by every DMC task (SPEC 1, 3)
+void set_dmc_spec(TaskSpec& spec);
+
+}  // namespace crossq
