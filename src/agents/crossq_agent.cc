@@ -93,6 +93,42 @@ int64_t CrossQAgent::num_parameters() const {
   return critics_[0].params().size() + critics_[1].params().size() + actor_.params().size() + 1;
 }
 
+namespace {
+template <class V>
+StateRef ref(const std::string& name, V& v) {
+  return {name, v.data(), v.size() * sizeof(typename V::value_type)};
+}
+template <class S>
+StateRef scalar(const std::string& name, S& s) {
+  return {name, &s, sizeof(S)};
+}
+void add_network(std::vector<StateRef>& out, const std::string& p, Mlp& net, bool optimizer) {
+  nn::ParamSet& ps = net.params();
+  out.push_back(ref(p + ".w", ps.w));
+  if (optimizer) {
+    out.push_back(ref(p + ".m", ps.m));
+    out.push_back(ref(p + ".v", ps.v));
+    out.push_back(scalar(p + ".steps", ps.steps));
+  }
+  out.push_back(ref(p + ".running", net.running()));
+  out.push_back({p + ".bn_updates", net.bn_updates_ptr(), sizeof(int64_t)});
+}
+}  // namespace
+
+std::vector<StateRef> CrossQAgent::state() {
+  std::vector<StateRef> out;
+  for (int i = 0; i < 2; ++i) {
+    add_network(out, "critic" + std::to_string(i), critics_[i], true);
+    add_network(out, "target" + std::to_string(i), targets_[i], false);
+  }
+  add_network(out, "actor", actor_, true);
+  out.push_back(scalar("log_alpha", log_alpha_));
+  out.push_back({"log_alpha.moments", alpha_m_, sizeof(alpha_m_)});
+  out.push_back(scalar("log_alpha.steps", alpha_steps_));
+  out.push_back(scalar("critic_updates", critic_updates_));
+  return out;
+}
+
 void CrossQAgent::act(const float* obs, bool deterministic, Rng& rng, float* action) {
   const int A = cfg_.act_dim;
   const float* head = actor_.forward(obs, 1, Mode::kEval);

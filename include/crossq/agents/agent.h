@@ -29,6 +29,15 @@ struct CriticDiagnostics {
   double dead_fraction = 0.0;      // hidden ReLU units zero on every row of the joint batch
 };
 
+// one named piece of an agent's mutable state (parameters, optimizer moments and step counts,
+// running statistics, temperature, counters); its size is fixed once the agent is built, so a
+// checkpoint writes and restores these bytes in place
+struct StateRef {
+  std::string name;
+  void* data;
+  size_t bytes;
+};
+
 class Agent {
  public:
   virtual ~Agent() = default;
@@ -42,6 +51,8 @@ class Agent {
   virtual void reset_parameters(Rng& rng) = 0;
   // number of trainable parameters (critics + actor, no targets)
   virtual int64_t num_parameters() const = 0;
+  // every piece of mutable state, in a stable order (checkpoints)
+  virtual std::vector<StateRef> state() = 0;
 };
 
 }  // namespace crossq

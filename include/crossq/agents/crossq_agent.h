@@ -55,6 +55,7 @@ class CrossQAgent final : public Agent {
   std::vector<CriticDiagnostics> diagnostics() override;
   void reset_parameters(Rng& rng) override;
   int64_t num_parameters() const override;
+  std::vector<StateRef> state() override;
 
   const CrossQConfig& config() const { return cfg_; }
   // the pieces, for tests, checkpoints and benchmarks

@@ -46,6 +46,7 @@ class Mlp {
   std::vector<float>& running() { return running_; }  // BN running mean/var, all layers
   int64_t bn_updates() const { return bn_updates_; }
   void set_bn_updates(int64_t n) { bn_updates_ = n; }
+  int64_t* bn_updates_ptr() { return &bn_updates_; }
 
   // forward on N rows of x (N,in); returns the output (N,out), valid until the next forward
   const float* forward(const float* x, int N, Mode mode);
