@@ -1,9 +1,15 @@
 #include "crossq/bench.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <vector>
 
+#include <filesystem>
+
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/config.h"
+#include "crossq/trainer.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/parallel.h"
 
@@ -125,6 +131,32 @@ void run_update_bench(UpdateBench& b) {
   }
   b.gemm_bound_ms = 1e3 * el / m;
   b.gflops = b.gflop / (b.ms_per_update * 1e-3);
+}
+
+nlohmann::json LoopBench::to_json() const {
+  return {{"task", task}, {"algo", algo}, {"steps", steps}, {"warmup", warmup}, {"threads", threads},
+          {"utd", utd}, {"env_steps_per_s", env_steps_per_s}, {"total_s", total_s},
+          {"update_s", update_s}, {"outside_fraction", outside_fraction}};
+}
+
+void run_loop_bench(LoopBench& b) {
+  nlohmann::json cfg = default_config(b.algo, b.task);
+  cfg["steps"] = b.steps + b.warmup * cfg["action_repeat"].get<int64_t>();
+  cfg["warmup"] = b.warmup;
+  cfg["eval_every"] = cfg["steps"];  // one evaluation, at the end
+  cfg["threads"] = b.threads;
+  cfg["utd"] = b.utd;
+  validate_config(cfg);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("crossq-bench-loop-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  Trainer tr(cfg, dir.string());
+  tr.run();
+  std::filesystem::remove_all(dir);
+  b.total_s = tr.total_seconds();
+  b.update_s = tr.update_seconds();
+  b.env_steps_per_s = static_cast<double>(cfg["steps"].get<int64_t>()) / b.total_s;
+  b.outside_fraction = 1.0 - b.update_s / b.total_s;
 }
 
 }  // namespace crossq

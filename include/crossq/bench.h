@@ -21,4 +21,21 @@ struct UpdateBench {
 // times CrossQ + WN critic updates at the given size; fills the results
 void run_update_bench(UpdateBench& b);
 
+struct LoopBench {
+  std::string task = "pendulum";
+  std::string algo = "crossq-wn";
+  int64_t steps = 3000;   // env steps measured after warm-up
+  int64_t warmup = 500;   // transitions of random actions first (not timed separately)
+  int threads = 2;
+  int utd = 1;
+  // results
+  double env_steps_per_s = 0;    // whole loop, learning phase included
+  double total_s = 0, update_s = 0;
+  double outside_fraction = 0;   // share of wall time outside agent updates
+  nlohmann::json to_json() const;
+};
+
+// runs the real trainer (paper-size networks, algorithm defaults) into a temporary folder
+void run_loop_bench(LoopBench& b);
+
 }  // namespace crossq

@@ -33,6 +33,27 @@ void add_bench(CLI::App& app) {
     fmt::print("  GEMM bound   {:8.3f} ms   {:6.1f} GFLOP/s  update / bound = {:.2f}\n", b->gemm_bound_ms,
                b->gflop / (b->gemm_bound_ms * 1e-3), b->ms_per_update / b->gemm_bound_ms);
   });
+
+  auto* loop = cmd->add_subcommand("loop", "Time the whole training loop (env, replay, acting, logging, updates)");
+  auto lb = std::make_shared<LoopBench>();
+  auto ljson = std::make_shared<bool>(false);
+  loop->add_option("--task", lb->task, "task")->capture_default_str();
+  loop->add_option("--algo", lb->algo, "algorithm (its default network sizes)")->capture_default_str();
+  loop->add_option("--steps", lb->steps, "env steps measured after warm-up")->capture_default_str()->check(CLI::Range(1, 100000000));
+  loop->add_option("--warmup", lb->warmup, "random transitions first")->capture_default_str()->check(CLI::Range(1, 100000000));
+  loop->add_option("--threads", lb->threads, "lanes: 1 or 2")->capture_default_str()->check(CLI::Range(1, 2));
+  loop->add_option("--utd", lb->utd, "updates per agent step")->capture_default_str()->check(CLI::Range(1, 1000));
+  loop->add_flag("--json", *ljson, "print one JSON object");
+  loop->callback([lb, ljson] {
+    run_loop_bench(*lb);
+    if (*ljson) {
+      fmt::print("{}\n", lb->to_json().dump());
+      return;
+    }
+    fmt::print("training loop  {} / {}  utd {}  threads {}\n", lb->task, lb->algo, lb->utd, lb->threads);
+    fmt::print("  {:.0f} env steps/s over {:.1f} s; {:.1f} s in updates; outside updates {:.1f}%\n",
+               lb->env_steps_per_s, lb->total_s, lb->update_s, 100 * lb->outside_fraction);
+  });
 }
 
 }  // namespace crossq::cli
