@@ -43,6 +43,20 @@ TEST(GymPendulum, MatchesRecordedGymnasiumTrajectory) {
   EXPECT_LT(max_obs, 1e-6);
 }
 
+TEST(GymPendulum, CostNormalizesAnglesOfEitherSign) {
+  // Gymnasium's angle_normalize is ((x + pi) % (2 pi)) - pi with Python's floored modulo
+  GymPendulum p;
+  float obs[3];
+  const float a = 0.f;
+  for (double th : {-7.0, -4.0, -1.0, 1.0, 4.0, 7.0}) {
+    p.set_physics(th, 0.0);
+    const StepResult r = p.step(&a, obs);
+    const double norm = std::remainder(th, 2 * M_PI);  // in [-pi, pi]
+    EXPECT_NEAR(r.reward, -norm * norm, 1e-12) << "theta " << th;
+    EXPECT_GE(r.reward, -M_PI * M_PI);
+  }
+}
+
 TEST(GymPendulum, TruncatesAt200AndNeverTerminates) {
   Env env(std::make_unique<GymPendulum>());
   Rng rng(1);

@@ -13,7 +13,12 @@ constexpr double kG = 10.0, kM = 1.0, kL = 1.0, kDt = 0.05;
 constexpr double kMaxSpeed = 8.0, kMaxTorque = 2.0;
 constexpr double kPi = 3.14159265358979323846;
 
-double angle_normalize(double x) { return std::fmod(x + kPi, 2 * kPi) - kPi; }
+// ((x + pi) mod 2 pi) - pi with Python's floored modulo, so the result is in [-pi, pi) for
+// negative angles too (std::fmod keeps the sign of x)
+double angle_normalize(double x) {
+  const double y = x + kPi;
+  return y - 2 * kPi * std::floor(y / (2 * kPi)) - kPi;
+}
 }  // namespace
 
 GymPendulum::GymPendulum() {
