@@ -195,11 +195,6 @@ json default_config(const std::string& algo, const std::string& task) {
               {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
               {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1}});
   }
-  for (const auto& [key, value] : ts.defaults.settings) {  // the task's own overrides
-    const OptionSpec* s = find_spec(key);
-    if (!s) throw Error("task '" + task + "' overrides unknown setting '" + key + "'");
-    c[key] = s->type == T::kInt ? json(static_cast<int64_t>(value)) : json(value);
-  }
   c["suite"] = ts.suite;
   c["run_keys"] = json::array();
   for (const auto& s : option_specs())

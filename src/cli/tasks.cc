@@ -69,7 +69,6 @@ void add_tasks(CLI::App& app) {
                                      {"action_repeat", sp.defaults.action_repeat},
                                      {"discount", sp.defaults.discount},
                                      {"reward_scale", sp.defaults.reward_scale}}}});
-        for (const auto& [k, v] : sp.defaults.settings) out.back()["defaults"][k] = v;
       } else {
         fmt::print("{:<20} {:>5} {:>5} {:>8} {:>8.4f}  {}\n", sp.name, sp.obs_dim, sp.act_dim,
                    sp.episode_steps, sp.control_dt, sp.description);

@@ -20,9 +20,6 @@ struct TaskDefaults {
   int action_repeat = 2;        // env steps per agent step (SPEC 1: 2 on DMC and muscle tasks)
   double discount = 0.99;       // 0.95 for muscle tasks
   double reward_scale = 1.0;    // rewards enter the replay buffer multiplied by this
-  // algorithm settings the task overrides (key, value), e.g. {"tau", 0.05}; applied over every
-  // algorithm's defaults and listed by `crossq tasks --json`
-  std::vector<std::pair<std::string, double>> settings;
 };
 
 // constant description of a task
