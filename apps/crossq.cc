@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : crossq::kExitUsage;
   } catch (const crossq::Error& e) {
-    fmt::print(stderr, "crossq: error: {}\n", e.what());
+    const bool signal = e.exit_code() == crossq::kExitSigint || e.exit_code() == crossq::kExitSigterm;
+    fmt::print(stderr, "crossq: {}{}\n", signal ? "" : "error: ", e.what());
     if (!e.hint().empty()) fmt::print(stderr, "  fix: {}\n", e.hint());
     return e.exit_code();
   } catch (const std::exception& e) {
