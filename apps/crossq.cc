@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   } catch (const crossq::Error& e) {
     const bool signal = e.exit_code() == crossq::kExitSigint || e.exit_code() == crossq::kExitSigterm;
     fmt::print(stderr, "crossq: {}{}\n", signal ? "" : "error: ", e.what());
-    if (!e.hint().empty()) fmt::print(stderr, "  fix: {}\n", e.hint());
+    if (!e.hint().empty()) fmt::print(stderr, "  {}: {}\n", signal ? "to continue" : "fix", e.hint());
     return e.exit_code();
   } catch (const std::exception& e) {
     fmt::print(stderr, "crossq: error: {}\n", e.what());

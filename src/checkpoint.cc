@@ -193,6 +193,9 @@ Checkpoint Checkpoint::parse(std::string bytes, const std::string& origin) {
     throw Error("checkpoint " + origin + " has format version " + std::to_string(version) +
                     ", this crossq reads version " + std::to_string(kVersion),
                 "resume it with the crossq that wrote it", kExitUsage);
+  uint32_t reserved;
+  std::memcpy(&reserved, b.data() + 12, 4);
+  if (reserved != 0) throw bad("bad header");
   const size_t end = b.size() - kTrailer;
   if (std::memcmp(b.data() + end, kEnd, 8) != 0) throw bad("no end marker (truncated?)");
   uint64_t count, total;

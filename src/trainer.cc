@@ -448,7 +448,7 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       throw Error(fmt::format("interrupted by {} at env step {} of {}; checkpoint written to {}",
                               sig == SIGINT ? "SIGINT" : "SIGTERM", c.env_step, rc_.steps,
                               checkpoint_path(dir_)),
-                  fmt::format("continue the run with: crossq train --resume {}", dir_),
+                  "crossq train --resume " + dir_,
                   sig == SIGINT ? kExitSigint : kExitSigterm);
     }
 

@@ -146,8 +146,8 @@ void resume_run(Args& args) {
                       "drop the setting to continue the run as it was, or start a new run with another --out");
   }
   Trainer tr(cfg, dir);
-  const std::string tag = fmt::format("{}/{} seed{}", cfg["task"].get<std::string>(), cfg["algo"].get<std::string>(),
-                                      cfg["seed"].dump());
+  const std::string tag = fmt::format("{}/{}{} seed{}", cfg["task"].get<std::string>(), cfg["algo"].get<std::string>(),
+                                      variant_name(cfg), cfg["seed"].dump());
   if (!args.quiet) fmt::print("[{}] resuming from {}\n", tag, checkpoint_path(dir));
   tr.run([&](const Progress& p) {
     if (args.quiet) return;
@@ -295,7 +295,8 @@ void add_train(CLI::App& app) {
         std::rethrow_exception(e);
       } catch (const Error& err) {
         fmt::print(stderr, "crossq: {}\n", err.what());
-        if (!err.hint().empty()) fmt::print(stderr, "  fix: {}\n", err.hint());
+        const bool sig = err.exit_code() == kExitSigint || err.exit_code() == kExitSigterm;
+        if (!err.hint().empty()) fmt::print(stderr, "  {}: {}\n", sig ? "to continue" : "fix", err.hint());
       } catch (const std::exception& err) {
         fmt::print(stderr, "crossq: error: {}\n", err.what());
       }
