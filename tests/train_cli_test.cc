@@ -125,7 +125,7 @@ TEST(TrainCli, AnExistingRunFolderNeedsOverwriteOrResume) {
 
 // a small pendulum run that checkpoints often: tiny networks keep it to a few seconds
 const std::string kRunArgs =
-    "train --quiet --task pendulum --steps 24000 --warmup 300 --eval-every 1000 --eval-episodes 2 "
+    "train --quiet --task pendulum --steps 12000 --warmup 300 --eval-every 1000 --eval-episodes 2 "
     "--log-every 50 --checkpoint-every 1500 --threads 1 --critic-hidden 32 --actor-hidden 32 "
     "--batch-size 32";
 
@@ -160,7 +160,7 @@ std::vector<std::string> csv_without(const std::string& path, const std::vector<
 void expect_same_run(const std::string& a, const std::string& b) {
   const auto ea = csv_without(a + "/eval.csv", {"wall_time_s"}), eb = csv_without(b + "/eval.csv", {"wall_time_s"});
   const auto ta = csv_without(a + "/train.csv", {"charts/sps"}), tb = csv_without(b + "/train.csv", {"charts/sps"});
-  ASSERT_GT(ea.size(), 20u);
+  ASSERT_GT(ea.size(), 10u);
   ASSERT_GT(ta.size(), 100u);
   EXPECT_EQ(ea, eb);
   EXPECT_EQ(ta, tb);
