@@ -175,7 +175,7 @@ json default_config(const std::string& algo, const std::string& task) {
       {"action_repeat", ts.defaults.action_repeat}, {"discount", ts.defaults.discount},
       {"reward_scale", ts.defaults.reward_scale},
       {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2},
-      {"checkpoint_every", 10000},
+      {"checkpoint_every", 25000},
       {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
       {"critic_hidden", 512}, {"critic_layers", 2}, {"actor_hidden", 256}, {"actor_layers", 2},
       {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 1e-4}, {"init_temperature", 1.0},
