@@ -461,8 +461,8 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       last_progress = Clock::now();
     }
   }
-  if (stepped) save();  // the final checkpoint: the run can be inspected or extended
-  total_s_ = seconds_since(t0);
+  total_s_ = seconds_since(t0);  // training only (`crossq bench loop`), not the final write
+  if (stepped) save();           // the final checkpoint: the run can be inspected or extended
 }
 
 }  // namespace crossq
