@@ -26,6 +26,8 @@ bench: build
 	$(BUILD)/crossq bench update --threads 1
 	$(BUILD)/crossq bench update --threads 2
 
+# the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang), plus the bounded
+# libFuzzer runs (label fuzz, docs/robustness.md)
 asan:
 	$(MAKE) test PRESET=asan
 

@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : crossq::kExitUsage;
   } catch (const crossq::Error& e) {
-    fmt::print(stderr, "crossq: error: {}\n", e.what());
-    if (!e.hint().empty()) fmt::print(stderr, "  fix: {}\n", e.hint());
+    const bool signal = e.exit_code() == crossq::kExitSigint || e.exit_code() == crossq::kExitSigterm;
+    fmt::print(stderr, "crossq: {}{}\n", signal ? "" : "error: ", e.what());
+    if (!e.hint().empty()) fmt::print(stderr, "  {}: {}\n", signal ? "to continue" : "fix", e.hint());
     return e.exit_code();
   } catch (const std::exception& e) {
     fmt::print(stderr, "crossq: error: {}\n", e.what());

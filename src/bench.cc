@@ -146,6 +146,7 @@ void run_loop_bench(LoopBench& b) {
   cfg["eval_every"] = cfg["steps"];  // one evaluation, at the end
   cfg["threads"] = b.threads;
   cfg["utd"] = b.utd;
+  cfg["checkpoint_every"] = 0;  // only the final checkpoint, outside the timed loop
   validate_config(cfg);
   const auto dir = std::filesystem::temp_directory_path() /
                    ("crossq-bench-loop-" + std::to_string(::getpid()));

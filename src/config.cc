@@ -32,6 +32,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"replay_capacity", T::kInt, "replay buffer size in transitions", 1, 1e10},
       {"log_every", T::kInt, "updates between rows of train.csv", 1, 1e12, {}, true},
       {"threads", T::kInt, "worker lanes per run: 2 puts one critic on each core", 1, 2, {}, true},
+      {"checkpoint_every", T::kInt, "env steps between checkpoints (RUN_DIR/checkpoint.bin; one is also written at the end and on SIGINT/SIGTERM; 0: only those)", 0, 1e12, {}, true},
       // the update
       {"utd", T::kInt, "update-to-data ratio: critic updates per agent step", 1, 1000},
       {"batch_size", T::kInt, "transitions per update (the joint pass sees twice as many rows)", 1, 1e6},
@@ -174,6 +175,7 @@ json default_config(const std::string& algo, const std::string& task) {
       {"action_repeat", ts.defaults.action_repeat}, {"discount", ts.defaults.discount},
       {"reward_scale", ts.defaults.reward_scale},
       {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2},
+      {"checkpoint_every", 25000},
       {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
       {"critic_hidden", 512}, {"critic_layers", 2}, {"actor_hidden", 256}, {"actor_layers", 2},
       {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 1e-4}, {"init_temperature", 1.0},
@@ -268,6 +270,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   r.replay_capacity = c["replay_capacity"];
   r.log_every = c["log_every"];
   r.threads = c["threads"];
+  r.checkpoint_every = c.value("checkpoint_every", int64_t{0});
   r.utd = c["utd"];
   r.reward_scale = c["reward_scale"].get<double>();
   r.reset_every = c["reset_every"];

@@ -7,6 +7,13 @@
 
 #include "crossq/agents/crossq_agent.h"
 
+// GCC defines __SANITIZE_ADDRESS__; clang (14) only answers __has_feature
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+
 #if !defined(__SANITIZE_ADDRESS__)
 namespace {
 std::atomic<long> g_allocs{0};

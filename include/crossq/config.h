@@ -48,6 +48,7 @@ struct RunConfig {
   int64_t steps = 0, warmup = 0, eval_every = 0, log_every = 0, replay_capacity = 0;
   int eval_episodes = 5, action_repeat = 1, utd = 1, threads = 1;
   int64_t reset_every = 0;
+  int64_t checkpoint_every = 0;  // env steps between checkpoints (0: only at the end)
   double reward_scale = 1.0;
   CrossQConfig agent;
 };

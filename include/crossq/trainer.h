@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crossq/agents/agent.h"
+#include "crossq/checkpoint.h"
 #include "crossq/config.h"
 #include "crossq/tasks/env.h"
 
@@ -41,8 +42,14 @@ class Trainer {
   // `cfg` is a full, validated configuration (config.h); the run writes into `run_dir`
   Trainer(const nlohmann::json& cfg, std::string run_dir);
   ~Trainer();
-  // trains to cfg.steps; calls `progress` about once a second and after each evaluation
-  void run(const std::function<void(const Progress&)>& progress = {});
+  // trains to cfg.steps; calls `progress` about once a second and after each evaluation.
+  // Writes <run_dir>/checkpoint.bin every cfg.checkpoint_every env steps and at the end. With
+  // `resume` (a checkpoint of this run, consumed: its memory is released once restored) the run
+  // continues exactly where the checkpoint left it. On SIGINT/SIGTERM (install_stop_handlers)
+  // it finishes the current agent step, writes a checkpoint and throws an Error with exit code
+  // 130/143; on a non-finite loss, gradient or parameter it throws with exit code 3 and leaves
+  // the last good checkpoint in place.
+  void run(const std::function<void(const Progress&)>& progress = {}, Checkpoint* resume = nullptr);
 
   Agent& agent() { return *agent_; }
   const RunConfig& config() const { return rc_; }
@@ -52,6 +59,8 @@ class Trainer {
 
  private:
   void write_eval_row(int64_t env_step, const EvalResult& r, double wall);
+  // throws (exit code 3) naming the first agent state array with a NaN or Inf
+  void check_finite(int64_t env_step, int64_t updates);
 
   nlohmann::json cfg_;
   RunConfig rc_;
@@ -60,6 +69,20 @@ class Trainer {
   std::unique_ptr<Agent> agent_;
   double update_s_ = 0, total_s_ = 0;
 };
+
+// names the first float array of the agent's state (parameters, moments, running statistics,
+// temperature) holding a NaN or Inf, e.g. "parameters of critic0 hold NaN (in critic0.w, element
+// 12)"; empty when all are finite
+std::string find_nonfinite(Agent& agent);
+
+// the checkpoint file of a run folder
+std::string checkpoint_path(const std::string& run_dir);
+
+// SIGINT and SIGTERM only record the signal (a second one of the same kind kills at once);
+// Trainer::run polls it between agent steps
+void install_stop_handlers();
+int pending_stop_signal();     // 0, SIGINT or SIGTERM
+void clear_stop_signal();
 
 // creates the agent an algorithm names
 std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng);

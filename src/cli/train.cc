@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "crossq/checkpoint.h"
 #include "crossq/cli.h"
 #include "crossq/config.h"
 #include "crossq/error.h"
@@ -91,14 +92,86 @@ std::string describe_default(const OptionSpec& s) {
   return out;
 }
 
+// the settings the user gave on the command line and in --config, as one JSON object
+json given_settings(const std::string& config_file, const std::vector<std::string>& sets,
+                    const std::map<std::string, std::string>& flags) {
+  json given = json::object();
+  if (!config_file.empty()) {
+    std::ifstream f(config_file);
+    if (!f) throw usage_error("cannot read --config " + config_file, "check the path");
+    json file = json::parse(f, nullptr, false);
+    if (file.is_discarded()) throw usage_error("--config " + config_file + " is not valid JSON", "fix the file's syntax");
+    if (!file.is_object()) throw usage_error("--config " + config_file + ": expected a JSON object of settings", "write {\"key\": value, ...}");
+    for (auto it = file.begin(); it != file.end(); ++it)
+      if (it.key() != "suite" && it.key() != "run_keys" && it.key() != "version") given[it.key()] = it.value();
+  }
+  for (const auto& s : sets) given.update(parse_set(s));
+  for (const auto& [key, val] : flags)
+    if (!val.empty()) given.update(key == "task" || key == "algo" ? json{{key, val}} : parse_set(key + "=" + val));
+  return given;
+}
+
+template <class Args>
+void resume_run(Args& args) {
+  const std::string& dir = args.resume;
+  if (!fs::is_directory(dir))
+    throw usage_error("--resume " + dir + ": no such run folder", "pass the folder of a run, e.g. runs/pendulum/crossq-wn/seed0");
+  if (!fs::exists(checkpoint_path(dir)))
+    throw usage_error("--resume " + dir + ": the folder holds no checkpoint.bin",
+                      "only runs written by a crossq with checkpoints can be resumed; start it again with --overwrite");
+  Checkpoint ck = Checkpoint::load(checkpoint_path(dir));
+  json cfg = json::parse(ck.get("config"), nullptr, false);
+  if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("task") || !cfg.contains("algo"))
+    throw usage_error("checkpoint " + checkpoint_path(dir) + " holds no valid configuration",
+                      "the file is corrupt; start the run again with --overwrite");
+  // what the user gave must agree with the run, except bookkeeping that does not change it
+  const json given = given_settings(args.config_file, args.sets, args.flags);
+  json probe = cfg;
+  json typed = given;
+  typed.erase("task");
+  typed.erase("algo");
+  apply_overrides(probe, typed, "--resume");  // checks names, types and ranges
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "threads" || key == "checkpoint_every") {
+      cfg[key] = probe[key];
+      continue;
+    }
+    const json& want = (key == "task" || key == "algo") ? given[key] : probe[key];
+    if (cfg.contains(key) && want == cfg[key]) continue;
+    const auto show = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    throw usage_error(fmt::format("{} {} conflicts with the run being resumed ({} = {} in {})",
+                                  flag_name(key), show(want), key, cfg.contains(key) ? show(cfg[key]) : "unset",
+                                  checkpoint_path(dir)),
+                      "drop the setting to continue the run as it was, or start a new run with another --out");
+  }
+  Trainer tr(cfg, dir);
+  const std::string tag = fmt::format("{}/{}{} seed{}", cfg["task"].get<std::string>(), cfg["algo"].get<std::string>(),
+                                      variant_name(cfg), cfg["seed"].dump());
+  if (!args.quiet) fmt::print("[{}] resuming from {}\n", tag, checkpoint_path(dir));
+  tr.run([&](const Progress& p) {
+    if (args.quiet) return;
+    fmt::print("[{}] {:>9}/{} env steps  {:7.0f} steps/s  ETA {:5.0f}s  eval {}\n", tag, p.env_step, p.total_steps,
+               p.sps, p.eta_s, p.has_eval ? fmt::format("{:.1f}", p.last_eval_return) : "-");
+    std::fflush(stdout);
+  }, &ck);
+  fmt::print("[{}] done in {:.1f}s -> {}\n", tag, tr.total_seconds(), dir);
+}
+
 }  // namespace
 
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train an agent: one run per seed, then evaluate");
   cmd->footer("Every hyperparameter above is also a key of --config FILE (JSON) and of --set key=value.\n"
-              "Precedence: algorithm defaults < task defaults < --config < --set < flags.");
+              "Precedence: algorithm defaults < task defaults < --config < --set < flags.\n"
+              "Checkpoints: each run writes RUN_DIR/checkpoint.bin every --checkpoint-every env steps, at the\n"
+              "end, and on SIGINT/SIGTERM (after the current agent step; exit status 130/143). Continue a run\n"
+              "with `crossq train --resume RUN_DIR`: on one thread the resumed run's eval.csv and train.csv\n"
+              "equal the uninterrupted run's (except the wall-clock columns). Settings given with --resume\n"
+              "must match the run's, except --threads and --checkpoint-every.\n"
+              "Exit status: 0 done, 1 I/O error, 2 bad input, 3 diverged (NaN/Inf), 130/143 interrupted.");
   struct Args {
-    std::string out = "runs", config_file, seeds;
+    std::string out = "runs", config_file, seeds, resume;
     std::vector<std::string> sets;
     int jobs = 1;
     bool overwrite = false, quiet = false;
@@ -111,6 +184,7 @@ void add_train(CLI::App& app) {
   cmd->add_option("--seeds", args->seeds, "seeds to run: 0-9, 0,3,5 or 4 (default: --seed)");
   cmd->add_option("--jobs", args->jobs, "runs trained in parallel (each on its own core)")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_flag("--overwrite", args->overwrite, "replace existing run folders");
+  cmd->add_option("--resume", args->resume, "continue the run in RUN_DIR from its checkpoint.bin")->type_name("RUN_DIR");
   cmd->add_flag("--quiet", args->quiet, "no progress lines");
   for (const auto& s : option_specs()) {
     const std::string d = describe_default(s);
@@ -119,7 +193,16 @@ void add_train(CLI::App& app) {
                    : s.type == OptionSpec::Type::kBool ? "BOOL"
                    : s.type == OptionSpec::Type::kInt  ? "INT" : "FLOAT");
   }
-  cmd->callback([args] {
+  cmd->callback([args, cmd] {
+    install_stop_handlers();
+    if (!args->resume.empty()) {
+      for (const char* f : {"--out", "--seeds", "--jobs", "--overwrite"})
+        if (cmd->count(f) > 0)
+          throw usage_error(std::string(f) + " cannot be combined with --resume",
+                            "--resume continues one run in its own folder; drop " + std::string(f));
+      resume_run(*args);
+      return;
+    }
     const std::string task = args->flags["task"].empty() ? "pendulum" : args->flags["task"];
     const std::string algo = args->flags["algo"].empty() ? "crossq-wn" : args->flags["algo"];
     json cfg = default_config(algo, task);  // checks both names
@@ -202,8 +285,23 @@ void add_train(CLI::App& app) {
         for (size_t i = next++; i < seeds.size(); i = next++) run_one(i);
       });
     for (auto& t : pool) t.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    // every run's error is shown (an interrupt stops them all, each with its resume command);
+    // the first decides the exit status
+    std::exception_ptr first;
+    for (auto& e : errors) {
+      if (!e) continue;
+      if (!first) { first = e; continue; }
+      try {
+        std::rethrow_exception(e);
+      } catch (const Error& err) {
+        fmt::print(stderr, "crossq: {}\n", err.what());
+        const bool sig = err.exit_code() == kExitSigint || err.exit_code() == kExitSigterm;
+        if (!err.hint().empty()) fmt::print(stderr, "  {}: {}\n", sig ? "to continue" : "fix", err.hint());
+      } catch (const std::exception& err) {
+        fmt::print(stderr, "crossq: error: {}\n", err.what());
+      }
+    }
+    if (first) std::rethrow_exception(first);
   });
 }
 

@@ -144,7 +144,7 @@ Run read_run(const fs::path& dir) {
   if (!cf) throw Error(fmt::format("cannot open {}", cfg_file.string()));
   try {
     run.config = nlohmann::json::parse(cf);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range on number overflow (found by fuzz_runs)
     throw Error(fmt::format("{}: not valid JSON ({})", cfg_file.string(), e.what()),
                 "rerun the run or leave it out (--skip-bad)");
   }
