@@ -27,7 +27,7 @@ bench: build
 	$(BUILD)/crossq bench update --threads 2
 
 # the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang), plus the bounded
-# libFuzzer runs (label fuzz, docs/robustness.md)
+# libFuzzer runs (label fuzz, docs/robustness.md); the learning test runs in the release suite only
 asan:
 	$(MAKE) test PRESET=asan
 
