@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "crossq/error.h"
+#include "crossq/reset_schedule.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq {
@@ -12,7 +13,8 @@ using json = nlohmann::json;
 using T = OptionSpec::Type;
 
 const std::vector<std::string>& algo_names() {
-  static const std::vector<std::string> names = {"crossq-wn", "crossq", "sac"};
+  static const std::vector<std::string> names = {"crossq-wn", "crossq", "sac", "sr-sac",
+                                                 "simba",     "bro",    "bro-fast"};
   return names;
 }
 
@@ -20,7 +22,8 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // the run
       {"task", T::kString, "task name (see `crossq tasks`)"},
-      {"algo", T::kString, "algorithm", -1e300, 1e300, {"crossq-wn", "crossq", "sac"}},
+      {"algo", T::kString, "algorithm (docs/algorithms.md)", -1e300, 1e300,
+       {"crossq-wn", "crossq", "sac", "sr-sac", "simba", "bro", "bro-fast"}},
       {"seed", T::kInt, "random seed of the run", 0, 9.2e18, {}, true},
       {"steps", T::kInt, "env steps of training (task default)", 1, 1e12},
       {"warmup", T::kInt, "transitions with uniform random actions before learning starts", 0, 1e12},
@@ -64,6 +67,17 @@ const std::vector<OptionSpec>& option_specs() {
       {"weight_norm_actor", T::kBool, "weight-normalize the actor's hidden layers too"},
       {"critic_l2", T::kFloat, "soft L2 penalty c * ||W||^2 on the critic hidden weights (ablation)", 0, 1e6},
       {"reset_every", T::kInt, "env steps between full parameter resets (0: never)", 0, 1e12},
+      // baselines (SPEC 2; docs/algorithms.md)
+      {"reset_steps", T::kString, "comma-separated env steps of full parameter resets, e.g. 15000,50000 (empty: none)"},
+      {"critic_blocks", T::kInt, "residual blocks of the critic (simba, bro)", 0, 64},
+      {"actor_blocks", T::kInt, "residual blocks of the actor (simba, bro)", 0, 64},
+      {"obs_norm", T::kBool, "running mean/std observation normalization (simba, bro)"},
+      {"quantiles", T::kInt, "critic outputs: 1 = scalar Q with MSE, > 1 = quantiles with the quantile Huber loss (simba, bro)", 1, 1000},
+      {"pessimism", T::kFloat, "beta in Q = mean(Q1, Q2) - beta |Q1 - Q2| / 2 (1: min; simba, bro)", -10, 10},
+      {"optimistic", T::kBool, "BRO's optimistic exploration actor (simba, bro)"},
+      {"optimism", T::kFloat, "beta_ub in the optimistic actor's Q = mean + beta_ub |Q1 - Q2| / 2", -10, 10},
+      {"kl_target", T::kFloat, "target KL of the optimistic actor from the actor (its weight adapts)", 0, 1e3},
+      {"std_multiplier", T::kFloat, "optimistic actor's std = this * the actor's std", 1e-3, 1e3},
   };
   return specs;
 }
@@ -184,6 +198,9 @@ json default_config(const std::string& algo, const std::string& task) {
       {"bn_momentum", 0.99}, {"bn_eps", 1e-3}, {"brn_warmup", 100000}, {"brn_r_max", 3.0},
       {"brn_d_max", 5.0}, {"weight_norm", true}, {"weight_norm_bias", false},
       {"weight_norm_actor", false}, {"critic_l2", 0.0}, {"reset_every", 0},
+      {"reset_steps", ""}, {"critic_blocks", 2}, {"actor_blocks", 1}, {"obs_norm", false},
+      {"quantiles", 1}, {"pessimism", 1.0}, {"optimistic", false}, {"optimism", 1.0},
+      {"kl_target", 0.05}, {"std_multiplier", 0.75},
   };
   if (algo == "crossq") {
     // CrossQ as published (Bhatt et al. 2024): no target network, Adam (0.5, 0.999), lr 1e-3,
@@ -196,6 +213,32 @@ json default_config(const std::string& algo, const std::string& task) {
     c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 256},
               {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
               {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1}});
+  } else if (algo == "sr-sac") {
+    // SR-SAC (D'Oro et al. 2023): SAC at replay ratio 32 with full resets every 2.56M updates,
+    // i.e. every 80k env steps at UTD 32; the replay buffer is kept
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 256},
+              {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
+              {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1},
+              {"utd", 32}, {"reset_every", 80000}});
+  } else if (algo == "simba") {
+    // SimBa (Lee et al. 2025): obs normalization, residual LN trunks (critic 512 x 2 blocks,
+    // actor 128 x 1), AdamW 1e-4 decay 1e-2, temperature 0.01, target entropy -|A|/2, UTD 2
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"obs_norm", true},
+              {"critic_hidden", 512}, {"critic_blocks", 2}, {"actor_hidden", 128},
+              {"actor_blocks", 1}, {"critic_lr", 1e-4}, {"actor_lr", 1e-4}, {"temp_lr", 1e-4},
+              {"weight_decay", 1e-2}, {"init_temperature", 0.01}, {"target_entropy_scale", 0.5},
+              {"utd", 2}, {"batch_size", 256}, {"policy_delay", 1}});
+  } else if (algo == "bro" || algo == "bro-fast") {
+    // BRO (Nauman et al. 2024): BroNet critic 512 x 2 blocks with 100 quantiles, mean of the
+    // two critics (no pessimism), optimistic actor (KL 0.05, std x 0.75), AdamW 3e-4, batch
+    // 128, UTD 10 (bro-fast 2), full resets at 15k, 50k, 250k, 500k, 750k env steps
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 512},
+              {"critic_blocks", 2}, {"actor_hidden", 256}, {"actor_blocks", 1},
+              {"quantiles", 100}, {"pessimism", 0.0}, {"optimistic", true},
+              {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4}, {"weight_decay", 1e-4},
+              {"init_temperature", 1.0}, {"target_entropy_scale", 0.5}, {"batch_size", 128},
+              {"utd", algo == "bro" ? 10 : 2}, {"policy_delay", 1},
+              {"reset_steps", "15000,50000,250000,500000,750000"}});
   }
   c["suite"] = ts.suite;
   c["run_keys"] = json::array();
@@ -245,6 +288,7 @@ json parse_set(const std::string& assignment) {
 }
 
 void validate_config(const json& c) {
+  parse_reset_steps(c["reset_steps"].get<std::string>());  // throws on a bad list
   if (c["batch_size"].get<int64_t>() > c["replay_capacity"].get<int64_t>())
     throw usage_error("batch_size " + c["batch_size"].dump() + " is larger than replay_capacity " +
                           c["replay_capacity"].dump(),
@@ -274,6 +318,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   r.utd = c["utd"];
   r.reward_scale = c["reward_scale"].get<double>();
   r.reset_every = c["reset_every"];
+  r.reset_steps = parse_reset_steps(c["reset_steps"].get<std::string>());
   CrossQConfig& a = r.agent;
   a.obs_dim = ts.obs_dim;
   a.act_dim = ts.act_dim;
@@ -307,6 +352,37 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   a.critic_l2 = c["critic_l2"].get<float>();
   a.policy_delay = c["policy_delay"];
   a.threads = r.threads;
+  // the residual agents (simba, bro) read the same keys plus their own
+  ResidualConfig& q = r.residual;
+  q.obs_dim = ts.obs_dim;
+  q.act_dim = ts.act_dim;
+  q.batch_size = a.batch_size;
+  q.kind = r.algo == "simba" ? nn::ResKind::kSimba : nn::ResKind::kBro;
+  q.critic_hidden = a.critic_hidden;
+  q.critic_blocks = c["critic_blocks"];
+  q.actor_hidden = a.actor_hidden;
+  q.actor_blocks = c["actor_blocks"];
+  q.quantiles = c["quantiles"];
+  q.pessimism = c["pessimism"].get<float>();
+  q.obs_norm = c["obs_norm"];
+  q.optimistic = c["optimistic"];
+  q.optimism = c["optimism"].get<float>();
+  q.kl_target = c["kl_target"].get<float>();
+  q.std_multiplier = c["std_multiplier"].get<float>();
+  q.kl_lr = a.actor_lr;
+  q.critic_lr = a.critic_lr;
+  q.actor_lr = a.actor_lr;
+  q.temp_lr = a.temp_lr;
+  q.beta1 = a.beta1;
+  q.beta2 = a.beta2;
+  q.adam_eps = a.adam_eps;
+  q.weight_decay = a.weight_decay;
+  q.init_temperature = a.init_temperature;
+  q.target_entropy = a.target_entropy;
+  q.discount = a.discount;
+  q.tau = a.tau;
+  q.policy_delay = a.policy_delay;
+  q.threads = a.threads;
   return r;
 }
 

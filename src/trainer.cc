@@ -15,6 +15,8 @@
 #include <fmt/core.h>
 
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/agents/residual_agent.h"
+#include "crossq/reset_schedule.h"
 #include "crossq/error.h"
 #include "crossq/tasks/registry.h"
 
@@ -80,7 +82,10 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
 }
 
 std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
-  // crossq-wn, crossq and sac are one implementation with different settings (config.cc)
+  // crossq-wn, crossq, sac and sr-sac are one implementation with different settings, as are
+  // simba, bro and bro-fast (config.cc)
+  if (rc.algo == "simba" || rc.algo == "bro" || rc.algo == "bro-fast")
+    return std::make_unique<ResidualAgent>(rc.residual, rng);
   return std::make_unique<CrossQAgent>(rc.agent, rng);
 }
 
@@ -223,6 +228,10 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
   c.next_eval = rc_.eval_every;
   c.next_reset = rc_.reset_every > 0 ? rc_.reset_every : -1;
   c.next_checkpoint = rc_.checkpoint_every > 0 ? rc_.checkpoint_every : -1;
+  // listed reset steps (BRO); periodic resets use c.next_reset. Not checkpointed: on resume the
+  // points at or before the restored env step are skipped (they were handled before the save)
+  ResetSchedule listed_resets(0, rc_.reset_steps);
+  resets_.clear();
 
   // the replay arrays hold `size` rows from the start (the ring fills front to back)
   auto replay_arrays = [&](int64_t rows) {
@@ -246,7 +255,7 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
     train.open(train_path);
     train << "env_step,updates,losses/critic,losses/actor,losses/alpha,charts/alpha,charts/entropy,"
              "charts/q_mean,charts/sps";
-    const int critic_layers_dense = rc_.agent.critic_layers + 1;
+    const int critic_layers_dense = static_cast<int>(agent_->diagnostics()[0].elr.size());
     for (int k = 0; k < 2; ++k) {
       train << fmt::format(",critic{0}/param_norm,critic{0}/grad_norm,critic{0}/elr,critic{0}/dead_frac", k);
       for (int j = 0; j < critic_layers_dense; ++j) train << fmt::format(",critic{}/elr_layer{}", k, j);
@@ -280,6 +289,7 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       env->task().set_state(x);
     }
     env_->set_episode_step(c.episode_step);
+    listed_resets.due(c.env_step);
     *resume = Checkpoint();  // releases the file's memory (the replay can be hundreds of MB)
     // config.json may differ in bookkeeping keys (threads, checkpoint_every)
     {
@@ -352,6 +362,7 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       truncated = r.truncated;
       if (terminated || truncated) break;
     }
+    agent_->observe(obs.data());  // running statistics see each collected observation once
     replay.add(obs.data(), a.data(), static_cast<float>(reward * rc_.reward_scale), next_obs.data(),
                terminated);
     ++c.transitions;
@@ -419,12 +430,6 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       update_s_ += seconds_since(tu);
     }
 
-    // parameter resets on a schedule of env steps (ablation; replay is kept)
-    if (c.next_reset > 0 && c.env_step >= c.next_reset) {
-      agent_->reset_parameters(reset_rng);
-      c.next_reset += rc_.reset_every;
-    }
-
     // evaluation every eval_every env steps and once at the end
     const bool last = c.env_step >= rc_.steps;
     if (c.env_step >= c.next_eval || (last && c.last_eval_step != c.env_step)) {
@@ -436,6 +441,18 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
       c.has_eval = 1;
       prog.last_eval_return = sum.last_eval_return = r.mean();
       last_progress = Clock::time_point{};  // report right away
+    }
+
+    // parameter resets on a schedule of env steps (SR-SAC, BRO, ablation); replay is kept.
+    // After the evaluation, so an evaluation that falls on a reset step scores the trained agent
+    bool reset_due = listed_resets.due(c.env_step);
+    while (c.next_reset > 0 && c.env_step >= c.next_reset) {
+      reset_due = true;
+      c.next_reset += rc_.reset_every;
+    }
+    if (reset_due) {
+      agent_->reset_parameters(reset_rng);
+      resets_.push_back({c.env_step, replay.size()});
     }
 
     // checkpoints on a schedule of env steps, and on SIGINT / SIGTERM between agent steps

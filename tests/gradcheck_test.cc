@@ -189,6 +189,37 @@ TEST(GradCheck, ResidualBlock) {
   EXPECT_LT(check(b2, fwd, proj, db2), 1e-6);
 }
 
+TEST(GradCheck, BroBlock) {
+  Rng rng(9);
+  const int N = 3, C = 5;
+  Vec x = randn(N * C, rng), w1 = randn(C * C, rng, 0.5), b1 = randn(C, rng, 0.5),
+      g1 = randn(C, rng), be1 = randn(C, rng), w2 = randn(C * C, rng, 0.5), b2 = randn(C, rng),
+      g2 = randn(C, rng), be2 = randn(C, rng), proj = randn(N * C, rng);
+  Vec out(N * C), tmp(N * C), xh1(N * C), rs1(N), h(N * C), xh2(N * C), rs2(N);
+  BroBlockCache<double> k{tmp.data(), xh1.data(), rs1.data(), h.data(), xh2.data(), rs2.data()};
+  auto fwd = [&] {
+    bro_block_forward(out.data(), k, x.data(), w1.data(), b1.data(), g1.data(), be1.data(),
+                      w2.data(), b2.data(), g2.data(), be2.data(), 1e-5, N, C);
+    return out;
+  };
+  fwd();
+  for (double v : h) EXPECT_TRUE(v == 0 || v > 1e-4);  // no unit sits on the ReLU kink
+  Vec dx(N * C), dw1(C * C), db1(C), dg1(C), dbe1(C), dw2(C * C), db2(C), dg2(C), dbe2(C),
+      da(N * C), dbb(N * C);
+  bro_block_backward(dx.data(), dw1.data(), db1.data(), dg1.data(), dbe1.data(), dw2.data(),
+                     db2.data(), dg2.data(), dbe2.data(), da.data(), dbb.data(), proj.data(), k,
+                     x.data(), w1.data(), g1.data(), w2.data(), g2.data(), N, C);
+  EXPECT_LT(check(x, fwd, proj, dx), 1e-6);
+  EXPECT_LT(check(w1, fwd, proj, dw1), 1e-6);
+  EXPECT_LT(check(b1, fwd, proj, db1), 1e-6);
+  EXPECT_LT(check(g1, fwd, proj, dg1), 1e-6);
+  EXPECT_LT(check(be1, fwd, proj, dbe1), 1e-6);
+  EXPECT_LT(check(w2, fwd, proj, dw2), 1e-6);
+  EXPECT_LT(check(b2, fwd, proj, db2), 1e-6);
+  EXPECT_LT(check(g2, fwd, proj, dg2), 1e-6);
+  EXPECT_LT(check(be2, fwd, proj, dbe2), 1e-6);
+}
+
 TEST(GradCheck, TanhGaussianLogProbAndAction) {
   Rng rng(8);
   const int N = 4, A = 3;

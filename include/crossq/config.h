@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/agents/residual_agent.h"
 #include "crossq/tasks/task.h"
 
 namespace crossq {
@@ -49,8 +50,10 @@ struct RunConfig {
   int eval_episodes = 5, action_repeat = 1, utd = 1, threads = 1;
   int64_t reset_every = 0;
   int64_t checkpoint_every = 0;  // env steps between checkpoints (0: only at the end)
+  std::vector<int64_t> reset_steps;  // explicit env steps of full resets (BRO)
   double reward_scale = 1.0;
-  CrossQConfig agent;
+  CrossQConfig agent;       // crossq-wn, crossq, sac, sr-sac
+  ResidualConfig residual;  // simba, bro, bro-fast
 };
 RunConfig to_run_config(const nlohmann::json& cfg, const TaskSpec& task);
 

@@ -56,6 +56,11 @@ class Trainer {
   // wall seconds spent inside agent updates, and in total (for `crossq bench loop`)
   double update_seconds() const { return update_s_; }
   double total_seconds() const { return total_s_; }
+  // each parameter reset of the last run: the env step and the replay size at that moment
+  struct ResetEvent {
+    int64_t env_step = 0, replay_size = 0;
+  };
+  const std::vector<ResetEvent>& resets() const { return resets_; }
 
  private:
   void write_eval_row(int64_t env_step, const EvalResult& r, double wall);
@@ -68,6 +73,7 @@ class Trainer {
   std::unique_ptr<Env> env_, eval_env_;
   std::unique_ptr<Agent> agent_;
   double update_s_ = 0, total_s_ = 0;
+  std::vector<ResetEvent> resets_;
 };
 
 // names the first float array of the agent's state (parameters, moments, running statistics,

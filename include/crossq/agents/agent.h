@@ -43,6 +43,9 @@ class Agent {
   virtual ~Agent() = default;
   // one action for one observation, in [-1, 1]^act_dim; deterministic = tanh(mean)
   virtual void act(const float* obs, bool deterministic, Rng& rng, float* action) = 0;
+  // every observation the agent collects, once, in order (running statistics such as SimBa's
+  // observation normalizer); most agents ignore it
+  virtual void observe(const float* obs) { (void)obs; }
   // one gradient update on `batch` (drawn by the trainer); `rng` draws the policy noise
   virtual UpdateStats update(const Batch& batch, Rng& rng) = 0;
   // diagnostics of each critic after the latest update

@@ -360,4 +360,80 @@ void residual_backward(T* din, T* dln_g, T* dln_b, T* dw1, T* db1, T* dw2, T* db
   for (long i = 0; i < static_cast<long>(N) * C; ++i) din[i] += dout[i];  // the skip path
 }
 
+// ---------------------------------------------------------------- BRO block
+
+// BroNet's residual block (Nauman et al. 2024; SPEC 2): out = x + LN2(W2 ReLU(LN1(W1 x + b1)) +
+// b2), both Linear layers (C,C). Caches: tmp (N,C) pre-LN values, xhat1/xhat2 (N,C),
+// rstd1/rstd2 (N), h (N,C) ReLU output.
+template <class T>
+struct BroBlockCache {
+  T* tmp;    // (N,C)
+  T* xhat1;  // (N,C)
+  T* rstd1;  // (N)
+  T* h;      // (N,C)
+  T* xhat2;  // (N,C)
+  T* rstd2;  // (N)
+};
+
+template <class T>
+void bro_block_forward(T* out, const BroBlockCache<T>& k, const T* in,   // (N,C) out and in
+                       const T* w1, const T* b1, const T* g1, const T* be1,  // (C,C) (C) (C) (C)
+                       const T* w2, const T* b2, const T* g2, const T* be2,  // (C,C) (C) (C) (C)
+                       T ln_eps, int N, int C) {
+  linear_forward(k.tmp, in, w1, b1, N, C, C);
+  layernorm_forward(k.h, k.xhat1, k.rstd1, k.tmp, g1, be1, ln_eps, N, C);
+  relu_forward(k.h, k.h, static_cast<long>(N) * C);
+  linear_forward(k.tmp, k.h, w2, b2, N, C, C);
+  layernorm_forward(out, k.xhat2, k.rstd2, k.tmp, g2, be2, ln_eps, N, C);
+  for (long i = 0; i < static_cast<long>(N) * C; ++i) out[i] += in[i];
+}
+
+// `da`, `db` (N,C) are scratch; `in` is the block's forward input
+template <class T>
+void bro_block_backward(T* din, T* dw1, T* db1, T* dg1, T* dbe1, T* dw2, T* db2, T* dg2, T* dbe2,
+                        T* da, T* db, const T* dout, const BroBlockCache<T>& k, const T* in,
+                        const T* w1, const T* g1, const T* w2, const T* g2, int N, int C) {
+  layernorm_backward(da, dg2, dbe2, dout, k.xhat2, k.rstd2, g2, N, C);
+  linear_backward(db, dw2, db2, da, k.h, w2, N, C, C);
+  relu_backward(db, db, k.h, static_cast<long>(N) * C);
+  layernorm_backward(da, dg1, dbe1, db, k.xhat1, k.rstd1, g1, N, C);
+  linear_backward(din, dw1, db1, da, in, w1, N, C, C);
+  if (din)
+    for (long i = 0; i < static_cast<long>(N) * C; ++i) din[i] += dout[i];  // the skip path
+}
+
+// ---------------------------------------------------------------- quantile Huber loss
+
+// QR-DQN's loss (Dabney et al. 2018), as BRO's distributional critic uses it: pred (N,K) holds
+// quantiles at tau_k = (2k + 1) / (2K), k = 0..K-1; target (N,K) holds K samples of the target
+// distribution (no gradient). With u = target_j - pred_k and the Huber function
+// H(u) = u^2/2 if |u| <= kappa else kappa (|u| - kappa/2):
+//   loss = mean_n [ sum_k mean_j |tau_k - 1{u < 0}| H(u) / kappa ].
+// Returns the loss; writes d loss / d pred into dpred (N,K) when not null.
+template <class T>
+double quantile_huber_loss(T* dpred, const T* pred, const T* target, int N, int K, T kappa) {
+  double loss = 0;
+  const T inv = T(1) / (T(K) * T(N) * kappa);  // mean over j and n, and the 1/kappa
+  for (int n = 0; n < N; ++n) {
+    const T* p = pred + static_cast<long>(n) * K;
+    const T* y = target + static_cast<long>(n) * K;
+    T* dp = dpred ? dpred + static_cast<long>(n) * K : nullptr;
+    for (int k = 0; k < K; ++k) {
+      const T tau = (T(2 * k + 1)) / (T(2 * K));
+      T g = 0;
+      for (int j = 0; j < K; ++j) {
+        const T u = y[j] - p[k];
+        const T au = std::abs(u);
+        const T w = u < T(0) ? T(1) - tau : tau;  // |tau - 1{u < 0}|
+        const T h = au <= kappa ? T(0.5) * u * u : kappa * (au - T(0.5) * kappa);
+        loss += static_cast<double>(w * h * inv);
+        const T dh_du = au <= kappa ? u : (u > T(0) ? kappa : -kappa);
+        g -= w * dh_du;  // du / dpred = -1
+      }
+      if (dp) dp[k] = g * inv;
+    }
+  }
+  return loss;
+}
+
 }  // namespace crossq::nn
