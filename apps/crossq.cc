@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   crossq::cli::add_tasks(app);
   crossq::cli::add_bench(app);
   crossq::cli::add_report(app);
+  crossq::cli::add_algos(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,5 +9,6 @@ void add_train(CLI::App& app);   // crossq train
 void add_tasks(CLI::App& app);   // crossq tasks
 void add_bench(CLI::App& app);   // crossq bench
 void add_report(CLI::App& app);  // crossq report
+void add_algos(CLI::App& app);   // crossq algos
 
 }  // namespace crossq::cli
