@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/agents/residual_agent.h"
 
 // GCC defines __SANITIZE_ADDRESS__; clang (14) only answers __has_feature
 #if defined(__has_feature)
@@ -87,6 +88,43 @@ TEST_P(NoAllocation, InUpdateActAndSample) {
   g_counting = false;
   std::free(p);
   EXPECT_EQ(g_allocs.load(), 1);
+#endif
+}
+
+// SimBa and BRO at their default sizes (SimBa's 512 -> 2048 expansion is the largest GEMM)
+TEST_P(NoAllocation, InResidualAgentsUpdateActObserve) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer replaces malloc; the count runs in the plain build";
+#else
+  for (bool bro : {false, true}) {
+    ResidualConfig c;
+    c.obs_dim = 17;
+    c.act_dim = 6;
+    c.kind = bro ? nn::ResKind::kBro : nn::ResKind::kSimba;
+    c.batch_size = bro ? 128 : 256;
+    c.actor_hidden = bro ? 256 : 128;
+    c.quantiles = bro ? 100 : 1;
+    c.optimistic = bro;
+    c.obs_norm = !bro;
+    c.threads = GetParam();
+    Rng rng(1);
+    ResidualAgent agent(c, rng);
+    Batch b(c.batch_size, c.obs_dim, c.act_dim);
+    for (auto& x : b.obs) x = static_cast<float>(rng.normal());
+    b.next_obs = b.obs;
+    std::vector<float> o(c.obs_dim, 0.1f), a(c.act_dim, 0.2f);
+    agent.update(b, rng);  // first touch
+    g_allocs = 0;
+    g_counting = true;
+    for (int k = 0; k < 1; ++k) {  // policy delay 1: one update covers every path
+      agent.observe(o.data());
+      agent.update(b, rng);
+      agent.act(o.data(), false, rng, a.data());
+      agent.act(o.data(), true, rng, a.data());
+    }
+    g_counting = false;
+    EXPECT_EQ(g_allocs.load(), 0) << (bro ? "bro" : "simba") << ": heap allocations in the hot path";
+  }
 #endif
 }
 
