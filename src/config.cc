@@ -22,7 +22,7 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // the run
       {"task", T::kString, "task name (see `crossq tasks`)"},
-      {"algo", T::kString, "algorithm (docs/algorithms.md)", -1e300, 1e300,
+      {"algo", T::kString, "algorithm: crossq-wn | crossq | sac | sr-sac | simba | bro | bro-fast (docs/algorithms.md)", -1e300, 1e300,
        {"crossq-wn", "crossq", "sac", "sr-sac", "simba", "bro", "bro-fast"}},
       {"seed", T::kInt, "random seed of the run", 0, 9.2e18, {}, true},
       {"steps", T::kInt, "env steps of training (task default)", 1, 1e12},
@@ -289,6 +289,29 @@ json parse_set(const std::string& assignment) {
 
 void validate_config(const json& c) {
   parse_reset_steps(c["reset_steps"].get<std::string>());  // throws on a bad list
+  // settings one agent family ignores must not be changed silently
+  {
+    const std::string algo = c["algo"];
+    const bool residual = algo == "simba" || algo == "bro" || algo == "bro-fast";
+    static const char* residual_only[] = {"critic_blocks", "actor_blocks", "obs_norm", "quantiles",
+                                          "pessimism", "optimistic", "optimism", "kl_target",
+                                          "std_multiplier"};
+    static const char* mlp_only[] = {"critic_layers", "actor_layers", "bn", "bn_momentum", "bn_eps",
+                                     "brn_warmup", "brn_r_max", "brn_d_max", "weight_norm",
+                                     "weight_norm_bias", "weight_norm_actor", "critic_l2",
+                                     "target_network"};
+    const json def = default_config(algo, c["task"]);
+    auto check = [&](const char* key, const char* who) {
+      if (c[key] != def[key])
+        throw usage_error(std::string("'") + key + "' has no effect on --algo " + algo,
+                          std::string("it applies to ") + who + "; drop the setting");
+    };
+    if (residual) {
+      for (const char* k : mlp_only) check(k, "crossq-wn, crossq, sac and sr-sac");
+    } else {
+      for (const char* k : residual_only) check(k, "simba, bro and bro-fast");
+    }
+  }
   if (c["batch_size"].get<int64_t>() > c["replay_capacity"].get<int64_t>())
     throw usage_error("batch_size " + c["batch_size"].dump() + " is larger than replay_capacity " +
                           c["replay_capacity"].dump(),
