@@ -1,6 +1,7 @@
-// SimBa and BRO critic steps against PyTorch autograd (tools/golden_baselines.py, float64):
+// SimBa and BRO against PyTorch autograd (tools/golden_baselines.py, float64). Critic step:
 // observation normalization, a' from the residual actor, the target from two target critics
-// (min for SimBa, mean for BRO per quantile), MSE or quantile Huber loss, AdamW, Polyak.
+// (min for SimBa, mean for BRO per quantile), MSE or quantile Huber loss, AdamW, Polyak. Then
+// the actor and temperature step, and BRO's optimistic actor and KL-weight step.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -91,6 +92,10 @@ void run_case(const std::string& kind, int threads) {
   }
   ASSERT_EQ(at("init.actor").size(), agent.actor().params().w.size());
   agent.actor().params().w = at("init.actor");
+  if (bro) {
+    ASSERT_EQ(at("init.opt_actor").size(), agent.optimistic_actor().params().w.size());
+    agent.optimistic_actor().params().w = at("init.opt_actor");
+  }
   agent.log_alpha() = at("log_alpha")[0];
   const auto& m = at("norm.mean");
   const auto& v = at("norm.var");
@@ -118,14 +123,30 @@ void run_case(const std::string& kind, int threads) {
     EXPECT_LT(rel_diff("target" + n + ".after", agent.target(i).params().w.data(),
                        at("after.target" + n)), tol);
   }
+  std::printf("%s actor step:\n", kind.c_str());
+  UpdateStats st;
+  agent.actor_update(b, at("batch.eps").data(), at("batch.eps_opt").data(), st);
+  const float al = static_cast<float>(st.actor_loss);
+  EXPECT_LT(rel_diff("actor.loss", &al, at("actor.loss")), tol);
+  EXPECT_LT(rel_diff("actor.grad", agent.actor().params().g.data(), at("actor.grad")), tol);
+  EXPECT_LT(rel_diff("actor.after", agent.actor().params().w.data(), at("after.actor")), tol);
+  EXPECT_LT(rel_diff("log_alpha", &agent.log_alpha(), at("after.log_alpha")), tol);
+  if (bro) {
+    const float kl = static_cast<float>(agent.last_kl());
+    EXPECT_LT(rel_diff("opt.kl", &kl, at("opt.kl")), tol);
+    EXPECT_LT(rel_diff("opt.grad", agent.optimistic_actor().params().g.data(), at("opt.grad")), tol);
+    EXPECT_LT(rel_diff("opt.after", agent.optimistic_actor().params().w.data(),
+                       at("after.opt_actor")), tol);
+    EXPECT_LT(rel_diff("log_kl_weight", &agent.log_kl_weight(), at("after.log_kl_weight")), tol);
+  }
 }
 
-TEST(GoldenBaselines, SimbaCriticStepMatchesPyTorch) {
+TEST(GoldenBaselines, SimbaCriticAndActorStepsMatchPyTorch) {
   run_case("simba", 1);
   run_case("simba", 2);
 }
 
-TEST(GoldenBaselines, BroCriticStepMatchesPyTorch) {
+TEST(GoldenBaselines, BroCriticAndActorStepsMatchPyTorch) {
   run_case("bro", 1);
   run_case("bro", 2);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/testdata/{simba,bro}_golden.bin: one critic step of SimBa and of BRO computed by
+"""Writes tests/testdata/{simba,bro}_golden.bin: one critic step of SimBa and of BRO, then one
+actor + temperature step (and BRO's optimistic-actor and KL-weight step), computed by
 PyTorch autograd in float64, independent of the C++ code, for tests/golden_baselines_test.cc.
 
 Needs Debian's python3-torch and python3-numpy. CI does not run this: the fixtures are
@@ -32,6 +33,8 @@ SETTINGS = {
     "simba": dict(ch=32, cb=2, ah=16, ab=1, K=1, pess=1.0, lr=1e-4, wd=1e-2, alpha=0.01),
     "bro": dict(ch=32, cb=2, ah=16, ab=1, K=10, pess=0.0, lr=3e-4, wd=1e-4, alpha=1.0),
 }
+ACTOR_LR, TEMP_LR, TARGET_ENTROPY = 1e-4, 1e-4, -0.5
+STD_MULT, OPTIMISM, KL_TARGET, KL_LR = 0.75, 1.0, 0.05, 3e-4
 MARGIN = 3e-6  # smallest allowed |pre-activation| at a ReLU (float32 may flip closer to 0)
 rng = None
 
@@ -132,6 +135,7 @@ def build(kind, seed):
     critics = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(2)]
     targets = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(2)]
     actor = ResNet(kind, OBS, s["ah"], s["ab"], 2 * ACT)
+    opt_actor = ResNet(kind, OBS, s["ah"], s["ab"], ACT) if kind == "bro" else None
     with torch.no_grad():
         for c, t in zip(critics, targets):  # targets start near, not equal to, their critics
             for (_, tc), (_, tt) in zip(c.params, t.params):
@@ -153,6 +157,11 @@ def build(kind, seed):
         out[f"init.critic{i}"] = critics[i].flat()
         out[f"init.target{i}"] = targets[i].flat()
     out["init.actor"] = actor.flat()
+    if opt_actor:
+        out["init.opt_actor"] = opt_actor.flat()
+    eps = f32(rng.normal(0, 1, (B, ACT)))
+    eps_opt = f32(rng.normal(0, 1, (B, ACT)))
+    out["batch.eps"], out["batch.eps_opt"] = eps, eps_opt
 
     norm = lambda o: (o - norm_mean) / torch.sqrt(norm_var + 1e-8)
     if kind == "bro":  # BRO runs without observation normalization
@@ -186,7 +195,62 @@ def build(kind, seed):
     for i in range(2):
         out[f"after.critic{i}"] = critics[i].flat()
         out[f"after.target{i}"] = targets[i].flat()
-    margin = min(n.min_margin for n in critics + targets + [actor])
+
+    # actor and temperature step (critics as updated above): loss mean(alpha log pi - Q), Q the
+    # per-critic quantile means combined with the pessimism; AdamW; temperature Adam
+    for c in critics:
+        for t in c.tensors():
+            t.grad = None
+    head = actor.forward(norm(obs))
+    a, logp = tanh_gaussian(head, eps)
+    x = torch.cat([norm(obs), a], 1)
+    qs = [c.forward(x).mean(1) for c in critics]
+    q = 0.5 * (qs[0] + qs[1]) - s["pess"] * 0.5 * (qs[0] - qs[1]).abs()
+    alpha = log_alpha.exp()
+    actor_loss = (alpha * logp - q).mean()
+    actor_opt = torch.optim.AdamW(actor.tensors(), lr=ACTOR_LR, betas=BETAS, eps=ADAM_EPS, weight_decay=s["wd"])
+    actor_opt.zero_grad()
+    actor_loss.backward()
+    out["actor.loss"] = torch.tensor([actor_loss.item()])
+    out["actor.grad"] = actor.flat_grad()
+    actor_opt.step()
+    la = log_alpha.clone().requires_grad_(True)
+    temp_opt = torch.optim.Adam([la], lr=TEMP_LR, betas=BETAS, eps=ADAM_EPS)
+    (-(la * (logp.detach() + TARGET_ENTROPY)).mean()).backward()
+    temp_opt.step()
+    out["after.actor"] = actor.flat()
+    out["after.log_alpha"] = la.detach().clone()
+    if opt_actor:
+        # optimistic actor: N(mu_o, 0.75 sigma_c) with sigma_c from the pre-step actor head
+        for c in critics:
+            for t in c.tensors():
+                t.grad = None
+        ls_c = torch.clamp(head.detach()[:, ACT:], -20, 2)
+        mu_c = head.detach()[:, :ACT]
+        mu_o = opt_actor.forward(norm(obs))
+        head_o = torch.cat([mu_o, ls_c + math.log(STD_MULT)], 1)
+        a_o, _ = tanh_gaussian(head_o, eps_opt)
+        x = torch.cat([norm(obs), a_o], 1)
+        qs = [c.forward(x).mean(1) for c in critics]
+        q_ub = 0.5 * (qs[0] + qs[1]) + OPTIMISM * 0.5 * (qs[0] - qs[1]).abs()
+        var_c = torch.exp(2 * ls_c)
+        kl = (-math.log(STD_MULT) + 0.5 * (STD_MULT ** 2 + (mu_o - mu_c) ** 2 / var_c) - 0.5).sum(1).mean()
+        w_kl = 1.0
+        opt_loss = (-q_ub).mean() + w_kl * kl
+        opt_opt = torch.optim.AdamW(opt_actor.tensors(), lr=ACTOR_LR, betas=BETAS, eps=ADAM_EPS, weight_decay=s["wd"])
+        opt_opt.zero_grad()
+        opt_loss.backward()
+        out["opt.kl"] = torch.tensor([kl.item()])
+        out["opt.grad"] = opt_actor.flat_grad()
+        opt_opt.step()
+        out["after.opt_actor"] = opt_actor.flat()
+        lw = torch.zeros(1, requires_grad=True)
+        kl_opt = torch.optim.Adam([lw], lr=KL_LR, betas=BETAS, eps=ADAM_EPS)
+        (-lw * (kl.detach() - KL_TARGET)).sum().backward()
+        kl_opt.step()
+        out["after.log_kl_weight"] = lw.detach().clone()
+    nets = critics + targets + [actor] + ([opt_actor] if opt_actor else [])
+    margin = min(n.min_margin for n in nets)
     return out, margin
 
 
