@@ -1,6 +1,7 @@
 // The baselines' pieces (issue 7): observation normalizer, quantile Huber loss, reset schedule
 // (unit and through the trainer), the optimistic actor's KL weight, and the residual agents.
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -273,6 +274,36 @@ TEST(ResidualAgent, UpdatesStayFiniteAndResetRestoresFreshState) {
     size_t bytes = 0;
     for (const StateRef& s : agent.state()) bytes += s.bytes;
     EXPECT_GT(bytes, 4u * static_cast<size_t>(agent.num_parameters()));
+  }
+}
+
+TEST(ResidualAgent, StateRestoresEverythingAnUpdateReads) {
+  // copying state() bytes from a trained agent into a fresh one makes them indistinguishable:
+  // the next update and the next actions agree bit for bit
+  for (bool bro : {false, true}) {
+    ResidualConfig c = tiny_residual(bro);
+    Rng rng(21), other(99);
+    ResidualAgent a(c, rng), b(c, other);
+    const Batch batch = random_batch(c, rng);
+    for (int k = 0; k < 10; ++k) a.observe(batch.obs.data() + (k % c.batch_size) * c.obs_dim);
+    for (int k = 0; k < 3; ++k) a.update(batch, rng);
+    std::vector<StateRef> sa = a.state(), sb = b.state();
+    ASSERT_EQ(sa.size(), sb.size());
+    for (size_t k = 0; k < sa.size(); ++k) {
+      ASSERT_EQ(sa[k].name, sb[k].name);
+      ASSERT_EQ(sa[k].bytes, sb[k].bytes) << sa[k].name;
+      std::memcpy(sb[k].data, sa[k].data, sa[k].bytes);
+    }
+    Rng ra(5), rb(5);
+    a.update(batch, ra);
+    b.update(batch, rb);
+    EXPECT_EQ(a.critic(0).params().w, b.critic(0).params().w);
+    EXPECT_EQ(a.actor().params().w, b.actor().params().w);
+    float xa[2], xb[2];
+    a.act(batch.obs.data(), false, ra, xa);
+    b.act(batch.obs.data(), false, rb, xb);
+    EXPECT_EQ(xa[0], xb[0]);
+    EXPECT_EQ(xa[1], xb[1]);
   }
 }
 
