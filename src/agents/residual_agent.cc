@@ -422,23 +422,8 @@ UpdateStats ResidualAgent::update(const Batch& batch, Rng& rng) {
 std::vector<CriticDiagnostics> ResidualAgent::diagnostics() {
   std::vector<CriticDiagnostics> out(2);
   for (int i = 0; i < 2; ++i) {
-    const nn::ParamSet& ps = critics_[i].params();
-    CriticDiagnostics& d = out[i];
-    for (int t : critics_[i].dense_weights()) {
-      const nn::Tensor& ten = ps.tensors[t];
-      double w2 = 0, g2 = 0;
-      for (long k = 0; k < ten.size(); ++k) {
-        const double w = ps.w[ten.offset + k], g = ps.g[ten.offset + k];
-        w2 += w * w;
-        g2 += g * g;
-      }
-      d.param_norm += std::sqrt(w2);
-      d.grad_norm += std::sqrt(g2);
-      d.elr.push_back(w2 > 0 ? cfg_.critic_lr / w2 : 0.0);
-    }
-    for (double e : d.elr) d.elr_mean += e;
-    if (!d.elr.empty()) d.elr_mean /= static_cast<double>(d.elr.size());
-    d.dead_fraction = critics_[i].dead_fraction();
+    out[i] = critic_diagnostics(critics_[i].params(), critics_[i].dense_weights(), cfg_.critic_lr,
+                                critics_[i].dead_fraction());
   }
   return out;
 }

@@ -38,6 +38,12 @@ struct StateRef {
   size_t bytes;
 };
 
+namespace nn { struct ParamSet; }
+// the diagnostics of one critic from its parameters and the gradients of its latest update;
+// `dense` lists its dense weight tensors, `lr` is the critic learning rate
+CriticDiagnostics critic_diagnostics(const nn::ParamSet& ps, const std::vector<int>& dense,
+                                     double lr, double dead_fraction);
+
 class Agent {
  public:
   virtual ~Agent() = default;
