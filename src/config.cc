@@ -73,7 +73,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"actor_blocks", T::kInt, "residual blocks of the actor (simba, bro)", 0, 64},
       {"obs_norm", T::kBool, "running mean/std observation normalization (simba, bro)"},
       {"quantiles", T::kInt, "critic outputs: 1 = scalar Q with MSE, > 1 = quantiles with the quantile Huber loss (simba, bro)", 1, 1000},
-      {"pessimism", T::kFloat, "beta in Q = mean(Q1, Q2) - beta |Q1 - Q2| / 2 (1: min; simba, bro)", -10, 10},
+      {"critics", T::kInt, "critics (and target critics): 2, or 1 as in the paper's Table 1 for SimBa (simba, bro)", 1, 2},
+      {"pessimism", T::kFloat, "beta in Q = mean(Q1, Q2) - beta |Q1 - Q2| / 2 (1: min; with 1 critic, no effect; simba, bro)", -10, 10},
       {"optimistic", T::kBool, "BRO's optimistic exploration actor (simba, bro)"},
       {"optimism", T::kFloat, "beta_ub in the optimistic actor's Q = mean + beta_ub |Q1 - Q2| / 2", -10, 10},
       {"kl_target", T::kFloat, "target KL of the optimistic actor from the actor (its weight adapts)", 0, 1e3},
@@ -199,7 +200,7 @@ json default_config(const std::string& algo, const std::string& task) {
       {"brn_d_max", 5.0}, {"weight_norm", true}, {"weight_norm_bias", false},
       {"weight_norm_actor", false}, {"critic_l2", 0.0}, {"reset_every", 0},
       {"reset_steps", ""}, {"critic_blocks", 2}, {"actor_blocks", 1}, {"obs_norm", false},
-      {"quantiles", 1}, {"pessimism", 1.0}, {"optimistic", false}, {"optimism", 1.0},
+      {"quantiles", 1}, {"critics", 2}, {"pessimism", 1.0}, {"optimistic", false}, {"optimism", 1.0},
       {"kl_target", 0.05}, {"std_multiplier", 0.75},
   };
   if (algo == "crossq") {
@@ -222,8 +223,10 @@ json default_config(const std::string& algo, const std::string& task) {
               {"utd", 32}, {"reset_every", 80000}});
   } else if (algo == "simba") {
     // SimBa (Lee et al. 2025): obs normalization, residual LN trunks (critic 512 x 2 blocks,
-    // actor 128 x 1), AdamW 1e-4 decay 1e-2, temperature 0.01, target entropy -|A|/2, UTD 2
-    c.update({{"bn", "none"}, {"weight_norm", false}, {"obs_norm", true},
+    // actor 128 x 1), AdamW 1e-4 decay 1e-2, temperature 0.01, target entropy -|A|/2, UTD 2,
+    // one critic (the seed paper's Table 1; SimBa's code adds the clipped double Q only on
+    // tasks that terminate, and no task here terminates)
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"obs_norm", true}, {"critics", 1},
               {"critic_hidden", 512}, {"critic_blocks", 2}, {"actor_hidden", 128},
               {"actor_blocks", 1}, {"critic_lr", 1e-4}, {"actor_lr", 1e-4}, {"temp_lr", 1e-4},
               {"weight_decay", 1e-2}, {"init_temperature", 0.01}, {"target_entropy_scale", 0.5},
@@ -293,7 +296,7 @@ void validate_config(const json& c) {
   {
     const std::string algo = c["algo"];
     const bool residual = algo == "simba" || algo == "bro" || algo == "bro-fast";
-    static const char* residual_only[] = {"critic_blocks", "actor_blocks", "obs_norm", "quantiles",
+    static const char* residual_only[] = {"critic_blocks", "actor_blocks", "obs_norm", "quantiles", "critics",
                                           "pessimism", "optimistic", "optimism", "kl_target",
                                           "std_multiplier"};
     static const char* mlp_only[] = {"critic_layers", "actor_layers", "bn", "bn_momentum", "bn_eps",
@@ -386,6 +389,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   q.actor_hidden = a.actor_hidden;
   q.actor_blocks = c["actor_blocks"];
   q.quantiles = c["quantiles"];
+  q.critics = c["critics"];
   q.pessimism = c["pessimism"].get<float>();
   q.obs_norm = c["obs_norm"];
   q.optimistic = c["optimistic"];

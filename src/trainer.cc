@@ -255,8 +255,9 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
     train.open(train_path);
     train << "env_step,updates,losses/critic,losses/actor,losses/alpha,charts/alpha,charts/entropy,"
              "charts/q_mean,charts/sps";
-    const int critic_layers_dense = static_cast<int>(agent_->diagnostics()[0].elr.size());
-    for (int k = 0; k < 2; ++k) {
+    const std::vector<CriticDiagnostics> diag0 = agent_->diagnostics();
+    const int critic_layers_dense = static_cast<int>(diag0[0].elr.size());
+    for (int k = 0; k < static_cast<int>(diag0.size()); ++k) {
       train << fmt::format(",critic{0}/param_norm,critic{0}/grad_norm,critic{0}/elr,critic{0}/dead_frac", k);
       for (int j = 0; j < critic_layers_dense; ++j) train << fmt::format(",critic{}/elr_layer{}", k, j);
     }

@@ -106,6 +106,7 @@ TEST_P(NoAllocation, InResidualAgentsUpdateActObserve) {
     c.quantiles = bro ? 100 : 1;
     c.optimistic = bro;
     c.obs_norm = !bro;
+    c.critics = bro ? 2 : 1;  // both critic counts: simba's default 1, bro's 2
     c.threads = GetParam();
     Rng rng(1);
     ResidualAgent agent(c, rng);

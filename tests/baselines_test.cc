@@ -186,6 +186,7 @@ ResidualConfig tiny_residual(bool bro) {
   c.actor_hidden = 8;
   c.quantiles = bro ? 5 : 1;
   c.pessimism = bro ? 0.f : 1.f;
+  c.critics = bro ? 2 : 1;  // the defaults: simba one critic, bro two
   c.optimistic = bro;
   c.obs_norm = !bro;
   c.threads = 1;
@@ -316,7 +317,12 @@ TEST(ResidualAgent, ParameterCountsOfTheDefaults) {
   auto block = [](int64_t h, int64_t e) { return 2 * h + h * e + e + e * h + h; };
   const int64_t critic = 23 * 512 + 512 + 2 * block(512, 2048) + 2 * 512 + 512 + 1;
   const int64_t actor = 17 * 128 + 128 + block(128, 512) + 2 * 128 + 128 * 12 + 12;
-  EXPECT_EQ(a.num_parameters(), 2 * critic + actor + 1);
+  EXPECT_EQ(r.residual.critics, 1);  // the seed paper's Table 1
+  EXPECT_EQ(a.num_parameters(), critic + actor + 1);
+  ResidualConfig two = r.residual;
+  two.critics = 2;
+  ResidualAgent b(two, rng);
+  EXPECT_EQ(b.num_parameters(), 2 * critic + actor + 1);
 }
 
 }  // namespace

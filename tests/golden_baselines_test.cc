@@ -58,8 +58,10 @@ double rel_diff(const std::string& name, const float* got, const std::vector<flo
   return d / scale;
 }
 
-void run_case(const std::string& kind, int threads) {
-  auto fx = load(std::string(CROSSQ_TESTDATA_DIR) + "/" + kind + "_golden.bin");
+// kind: simba | bro; critics: 2, or 1 (fixture simba1_golden.bin)
+void run_case(const std::string& kind, int threads, int critics = 2) {
+  const std::string file = kind + (critics == 1 ? "1" : "") + "_golden.bin";
+  auto fx = load(std::string(CROSSQ_TESTDATA_DIR) + "/" + file);
   auto at = [&](const std::string& k) -> std::vector<float>& {
     auto it = fx.find(k);
     if (it == fx.end()) throw std::runtime_error("fixture has no tensor " + k);
@@ -82,9 +84,11 @@ void run_case(const std::string& kind, int threads) {
   c.critic_lr = bro ? 3e-4f : 1e-4f;
   c.weight_decay = bro ? 1e-4f : 1e-2f;
   c.threads = threads;
+  c.critics = critics;
   Rng rng(0);
   ResidualAgent agent(c, rng);
-  for (int i = 0; i < 2; ++i) {
+  EXPECT_EQ(fx.count("init.critic1"), critics == 2 ? 1u : 0u);
+  for (int i = 0; i < critics; ++i) {
     const std::string n = std::to_string(i);
     ASSERT_EQ(at("init.critic" + n).size(), agent.critic(i).params().w.size());
     agent.critic(i).params().w = at("init.critic" + n);
@@ -111,7 +115,7 @@ void run_case(const std::string& kind, int threads) {
   const double tol = 1e-4;
   EXPECT_LT(rel_diff("loss", &loss, at("loss")), tol);
   EXPECT_LT(rel_diff("y", agent.last_target().data(), at("y")), tol);
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < critics; ++i) {
     const std::string n = std::to_string(i);
     const nn::ParamSet& ps = agent.critic(i).params();
     const std::vector<float>& g = at("grad.critic" + n);
@@ -144,6 +148,12 @@ void run_case(const std::string& kind, int threads) {
 TEST(GoldenBaselines, SimbaCriticAndActorStepsMatchPyTorch) {
   run_case("simba", 1);
   run_case("simba", 2);
+}
+
+TEST(GoldenBaselines, SingleCriticSimbaStepsMatchPyTorch) {
+  // the default simba: one critic (no clipped double Q), as in the seed paper's Table 1
+  run_case("simba", 1, 1);
+  run_case("simba", 2, 1);
 }
 
 TEST(GoldenBaselines, BroCriticAndActorStepsMatchPyTorch) {

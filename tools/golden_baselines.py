@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes tests/testdata/{simba,bro}_golden.bin: one critic step of SimBa and of BRO, then one
+"""Writes tests/testdata/{simba,simba1,bro}_golden.bin: one critic step of SimBa (two critics,
+and one critic as in the seed paper's Table 1) and of BRO, then one
 actor + temperature step (and BRO's optimistic-actor and KL-weight step), computed by
 PyTorch autograd in float64, independent of the C++ code, for tests/golden_baselines_test.cc.
 
@@ -29,9 +30,11 @@ torch.set_default_dtype(torch.float64)
 B, OBS, ACT = 32, 5, 2
 GAMMA, TAU, BETAS, ADAM_EPS, LN_EPS = 0.99, 0.005, (0.9, 0.999), 1e-8, 1e-5
 SETTINGS = {
-    # kind: critic hidden, blocks, actor hidden, actor blocks, K, pessimism, lr, decay, alpha
-    "simba": dict(ch=32, cb=2, ah=16, ab=1, K=1, pess=1.0, lr=1e-4, wd=1e-2, alpha=0.01),
-    "bro": dict(ch=32, cb=2, ah=16, ab=1, K=10, pess=0.0, lr=3e-4, wd=1e-4, alpha=1.0),
+    # case: trunk, critics, critic hidden, blocks, actor hidden, actor blocks, K, pessimism, lr,
+    # decay, alpha
+    "simba": dict(arch="simba", nc=2, ch=32, cb=2, ah=16, ab=1, K=1, pess=1.0, lr=1e-4, wd=1e-2, alpha=0.01),
+    "simba1": dict(arch="simba", nc=1, ch=32, cb=2, ah=16, ab=1, K=1, pess=1.0, lr=1e-4, wd=1e-2, alpha=0.01),
+    "bro": dict(arch="bro", nc=2, ch=32, cb=2, ah=16, ab=1, K=10, pess=0.0, lr=3e-4, wd=1e-4, alpha=1.0),
 }
 ACTOR_LR, TEMP_LR, TARGET_ENTROPY = 1e-4, 1e-4, -0.5
 STD_MULT, OPTIMISM, KL_TARGET, KL_LR = 0.75, 1.0, 0.05, 3e-4
@@ -127,13 +130,14 @@ def quantile_huber(pred, target, kappa=1.0):
     return (w * h / kappa).mean(2).sum(1).mean()
 
 
-def build(kind, seed):
+def build(case, seed):
     global rng
-    s = SETTINGS[kind]
+    s = SETTINGS[case]
+    kind, nc = s["arch"], s["nc"]
     rng = np.random.default_rng(seed)
     out = {}
-    critics = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(2)]
-    targets = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(2)]
+    critics = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(nc)]
+    targets = [ResNet(kind, OBS + ACT, s["ch"], s["cb"], s["K"]) for _ in range(nc)]
     actor = ResNet(kind, OBS, s["ah"], s["ab"], 2 * ACT)
     opt_actor = ResNet(kind, OBS, s["ah"], s["ab"], ACT) if kind == "bro" else None
     with torch.no_grad():
@@ -153,7 +157,7 @@ def build(kind, seed):
                      next_eps=next_eps).items():
         out["batch." + k] = v
     out["norm.mean"], out["norm.var"], out["log_alpha"] = norm_mean, norm_var, log_alpha
-    for i in range(2):
+    for i in range(nc):
         out[f"init.critic{i}"] = critics[i].flat()
         out[f"init.target{i}"] = targets[i].flat()
     out["init.actor"] = actor.flat()
@@ -170,7 +174,7 @@ def build(kind, seed):
         a_next, logp_next = tanh_gaussian(actor.forward(norm(next_obs)), next_eps)
         xn = torch.cat([norm(next_obs), a_next], 1)
         zt = [t.forward(xn) for t in targets]
-        q = 0.5 * (zt[0] + zt[1]) - s["pess"] * 0.5 * (zt[0] - zt[1]).abs()
+        q = zt[0] if nc == 1 else 0.5 * (zt[0] + zt[1]) - s["pess"] * 0.5 * (zt[0] - zt[1]).abs()
         y = reward[:, None] + GAMMA * (1 - terminated[:, None]) * (q - log_alpha.exp() * logp_next[:, None])
     x = torch.cat([norm(obs), act], 1)
     loss = 0
@@ -184,7 +188,7 @@ def build(kind, seed):
     loss.backward()
     out["y"] = y.reshape(-1)
     out["loss"] = torch.tensor([loss.item()])
-    for i in range(2):
+    for i in range(nc):
         out[f"grad.critic{i}"] = critics[i].flat_grad()
     for o in opts:
         o.step()
@@ -192,7 +196,7 @@ def build(kind, seed):
         for c, t in zip(critics, targets):
             for tc, tt in zip(c.tensors(), t.tensors()):
                 tt.mul_(1 - TAU).add_(TAU * tc)
-    for i in range(2):
+    for i in range(nc):
         out[f"after.critic{i}"] = critics[i].flat()
         out[f"after.target{i}"] = targets[i].flat()
 
@@ -205,7 +209,7 @@ def build(kind, seed):
     a, logp = tanh_gaussian(head, eps)
     x = torch.cat([norm(obs), a], 1)
     qs = [c.forward(x).mean(1) for c in critics]
-    q = 0.5 * (qs[0] + qs[1]) - s["pess"] * 0.5 * (qs[0] - qs[1]).abs()
+    q = qs[0] if nc == 1 else 0.5 * (qs[0] + qs[1]) - s["pess"] * 0.5 * (qs[0] - qs[1]).abs()
     alpha = log_alpha.exp()
     actor_loss = (alpha * logp - q).mean()
     actor_opt = torch.optim.AdamW(actor.tensors(), lr=ACTOR_LR, betas=BETAS, eps=ADAM_EPS, weight_decay=s["wd"])

@@ -31,6 +31,8 @@ ResidualAgent::ResidualAgent(const ResidualConfig& cfg, Rng& rng) : cfg_(cfg) {
   if (cfg.obs_dim <= 0 || cfg.act_dim <= 0)
     throw Error("agent: observation and action sizes must be positive");
   if (cfg.quantiles < 1) throw Error("agent: quantiles must be at least 1");
+  if (cfg.critics != 1 && cfg.critics != 2) throw Error("agent: critics must be 1 or 2");
+  C_ = cfg.critics;
   const size_t B = cfg.batch_size, A = cfg.act_dim, O = cfg.obs_dim;
   D_ = cfg.obs_dim + cfg.act_dim;
   K_ = cfg.quantiles;
@@ -83,7 +85,7 @@ void ResidualAgent::build(Rng& rng) {
   c.out = K_;
   c.weight_decay = cfg_.weight_decay;
   c.max_rows = cfg_.batch_size;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < C_; ++i) {
     critics_[i] = ResNet(c, rng);
     targets_[i] = ResNet(c, rng);
     targets_[i].params().w = critics_[i].params().w;
@@ -109,7 +111,7 @@ void ResidualAgent::build(Rng& rng) {
 void ResidualAgent::reset_parameters(Rng& rng) {
   // networks, targets, optimizers and dual variables; the observation statistics describe the
   // data and are kept, like the replay buffer
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < C_; ++i) {
     critics_[i].reinitialize(rng);
     targets_[i].params().w = critics_[i].params().w;
   }
@@ -124,7 +126,8 @@ void ResidualAgent::reset_parameters(Rng& rng) {
 }
 
 int64_t ResidualAgent::num_parameters() const {
-  int64_t n = critics_[0].params().size() + critics_[1].params().size() + actor_.params().size() + 1;
+  int64_t n = actor_.params().size() + 1;
+  for (int i = 0; i < C_; ++i) n += critics_[i].params().size();
   if (cfg_.optimistic) n += opt_actor_.params().size() + 1;  // + log KL weight
   return n;
 }
@@ -151,7 +154,7 @@ void add_network(std::vector<StateRef>& out, const std::string& p, ResNet& net, 
 
 std::vector<StateRef> ResidualAgent::state() {
   std::vector<StateRef> out;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < C_; ++i) {
     add_network(out, "critic" + std::to_string(i), critics_[i], true);
     add_network(out, "target" + std::to_string(i), targets_[i], false);
   }
@@ -225,6 +228,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
   }
   // phase 1, one critic per lane: target on (s', a'), online on (s, a)
   auto forward = [&](int i) {
+    if (i >= C_) return;
     const float* zt = targets_[i].forward(xn_.data(), B);
     std::copy_n(zt, static_cast<size_t>(B) * K, zt_[i].data());
     const float* z = critics_[i].forward(x_.data(), B);
@@ -238,7 +242,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     const float boot = cfg_.discount * (1.f - batch.terminated[n]);
     for (int k = 0; k < K; ++k) {
       const size_t j = static_cast<size_t>(n) * K + k;
-      const float a = zt_[0][j], b = zt_[1][j];
+      const float a = zt_[0][j], b = C_ == 2 ? zt_[1][j] : a;
       const float q = 0.5f * (a + b) - pess * 0.5f * std::abs(a - b);
       y_[j] = batch.reward[n] + boot * (q - alpha * next_logp_[n]);
     }
@@ -246,6 +250,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
   // phase 2, one critic per lane: loss, backward, AdamW, Polyak
   const nn::AdamConfig opt{cfg_.critic_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps};
   auto step = [&](int i) {
+    if (i >= C_) return;
     float* dz = dz_[i].data();
     if (K == 1) {
       double loss = 0;
@@ -265,7 +270,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
   };
   lanes_->run(step);
-  return loss_[0] + loss_[1];
+  return C_ == 2 ? loss_[0] + loss_[1] : loss_[0];
 }
 
 void ResidualAgent::critic_q(const float* x, int i) {
@@ -305,14 +310,25 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
     }
   };
   fill_xa(act_.data());
-  auto forward = [&](int i) { critic_q(xa_.data(), i); };
-  auto backward = [&](int i) { input_gradient(i); };
+  auto forward = [&](int i) {
+    if (i < C_) critic_q(xa_.data(), i);
+  };
+  auto backward = [&](int i) {
+    if (i < C_) input_gradient(i);
+  };
   lanes_->run(forward);
   // Q = mean - beta |Q1 - Q2| / 2; dQ/dQ1 = (1 - beta s) / 2, dQ/dQ2 = (1 + beta s) / 2, s =
   // sign(Q1 - Q2)
   const float alpha = std::exp(log_alpha_);
   const float inv_b = 1.f / static_cast<float>(B);
   auto combine = [&](float beta, float* q_out) {
+    if (C_ == 1) {  // one critic: Q is its output
+      for (int n = 0; n < B; ++n) {
+        q_out[n] = qa_[0][n];
+        dqa_[0][n] = -inv_b;
+      }
+      return;
+    }
     for (int n = 0; n < B; ++n) {
       const float a = qa_[0][n], b = qa_[1][n];
       const float s = a > b ? 1.f : (a < b ? -1.f : 0.f);
@@ -335,7 +351,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   for (int n = 0; n < B; ++n)
     for (int j = 0; j < A; ++j) {
       const size_t k = static_cast<size_t>(n) * D + O + j;
-      dact_[static_cast<size_t>(n) * A + j] = dxa_[0][k] + dxa_[1][k];
+      dact_[static_cast<size_t>(n) * A + j] = C_ == 2 ? dxa_[0][k] + dxa_[1][k] : dxa_[0][k];
     }
   nn::tanh_gaussian_backward(dhead_.data(), dact_.data(), dlogp_.data(), head_c_.data(), eps,
                              act_.data(), B, A);
@@ -370,7 +386,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   for (int n = 0; n < B; ++n)
     for (int j = 0; j < A; ++j) {
       const size_t k = static_cast<size_t>(n) * D + O + j;
-      dact_[static_cast<size_t>(n) * A + j] = dxa_[0][k] + dxa_[1][k];
+      dact_[static_cast<size_t>(n) * A + j] = C_ == 2 ? dxa_[0][k] + dxa_[1][k] : dxa_[0][k];
     }
   nn::tanh_gaussian_backward<float>(dhead_o_.data(), dact_.data(), nullptr, head_o_.data(), eps_opt,
                              act_o_.data(), B, A);
@@ -406,9 +422,9 @@ UpdateStats ResidualAgent::update(const Batch& batch, Rng& rng) {
   ++critic_updates_;
   double qm = 0;
   const size_t BK = static_cast<size_t>(cfg_.batch_size) * K_;
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < C_; ++i)
     for (size_t k = 0; k < BK; ++k) qm += z_[i][k];
-  stats.q_mean = qm / (2.0 * static_cast<double>(BK));
+  stats.q_mean = qm / (C_ * static_cast<double>(BK));
   if (critic_updates_ % cfg_.policy_delay == 0) {
     for (size_t k = 0; k < n; ++k) eps_[k] = static_cast<float>(rng.normal());
     if (cfg_.optimistic)
@@ -420,8 +436,8 @@ UpdateStats ResidualAgent::update(const Batch& batch, Rng& rng) {
 }
 
 std::vector<CriticDiagnostics> ResidualAgent::diagnostics() {
-  std::vector<CriticDiagnostics> out(2);
-  for (int i = 0; i < 2; ++i) {
+  std::vector<CriticDiagnostics> out(C_);
+  for (int i = 0; i < C_; ++i) {
     out[i] = critic_diagnostics(critics_[i].params(), critics_[i].dense_weights(), cfg_.critic_lr,
                                 critics_[i].dead_fraction());
   }

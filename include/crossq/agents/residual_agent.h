@@ -6,8 +6,9 @@
 //          loss against the mean of the two target critics (pessimism 0, "non-pessimistic"),
 //          and a second, optimistic actor for exploration.
 //
-// Both critics use  Q = mean_i Q_i - pessimism * |Q_1 - Q_2| / 2  (pessimism 1 is min_i Q_i),
-// per quantile in the target and on the quantile means in the actor loss.
+// Two critics combine as  Q = mean_i Q_i - pessimism * |Q_1 - Q_2| / 2  (pessimism 1 is
+// min_i Q_i), per quantile in the target and on the quantile means in the actor loss. With
+// `critics` 1 (SimBa's default) Q is the one critic's output and pessimism/optimism vanish.
 // critic update: a' ~ pi(.|s'); y = r + gamma (1 - terminated) (Qt(s', a') - alpha log pi(a'|s'))
 // (K values per row); loss per critic: MSE (K = 1) or quantile Huber (K > 1); AdamW; Polyak.
 // actor update: loss = mean(alpha log pi(a|s) - Q(s, a)); temperature as in SPEC 1.6.
@@ -37,6 +38,7 @@ struct ResidualConfig {
   int actor_hidden = 128, actor_blocks = 1;
   int quantiles = 1;            // 1: scalar critic and MSE; > 1: quantile critic (BRO: 100)
   float huber_kappa = 1.f;
+  int critics = 2;               // 2, or 1 (SimBa as in the seed paper's Table 1)
   float pessimism = 1.f;        // 1: min of the two critics; 0: their mean
   bool obs_norm = true;
   bool optimistic = false;      // BRO's optimistic exploration actor
@@ -105,7 +107,7 @@ class ResidualAgent final : public Agent {
   double loss_[2] = {0, 0};
 
   // preallocated work buffers (B rows, A actions, O observations, D = O + A, K quantiles)
-  int D_ = 0, K_ = 1;
+  int D_ = 0, K_ = 1, C_ = 2;  // C_: number of critics in use (1 or 2)
   std::vector<float> obs_n_, next_n_;         // (B, O) normalized
   std::vector<float> x_, xn_, xa_;            // (B, D)
   std::vector<float> next_eps_, eps_, eps_opt_, next_act_, next_logp_;  // (B, A) .. (B)
