@@ -29,6 +29,18 @@ plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "font.size": 9,
                      "svg.hashsalt": "crossq", "axes.grid": True, "grid.alpha": 0.3})
 
 
+def figure_legend(fig, axes):
+    """One legend below the figure with every variant drawn in any panel (a variant may be
+    missing from some tasks), each once, in drawing order."""
+    seen = {}
+    for ax in axes:
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(label, h)
+    if seen:
+        fig.legend(list(seen.values()), list(seen.keys()), loc="lower center",
+                   ncol=min(4, len(seen)), frameon=False)
+
+
 def steps_axis(ax):
     """env steps as 0, 50k, 1M: readable at any budget."""
     def fmt(x, _):
@@ -96,8 +108,7 @@ class Report:
             ax.set_ylabel("score (mean ± s.e.)")
         for j in range(len(tasks), nrow * ncol):
             axes[j // ncol][j % ncol].axis("off")
-        handles, labels = axes[0][0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
+        figure_legend(fig, [ax for row in axes for ax in row])
         fig.suptitle(f"{su['suite']}: per-task mean learning curves")
         fig.tight_layout(rect=(0, 0.45 / height, 1, 1 - 0.4 / height))
         return fig
@@ -177,8 +188,7 @@ class Report:
             ax.set_title(label)
             steps_axis(ax)
         axes[0].set_ylabel("mean over runs and critics (± s.e.)")
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
+        figure_legend(fig, list(axes))
         fig.suptitle("critic diagnostics (cf. Figure 3 of the paper)")
         fig.tight_layout(rect=(0, 0.1, 1, 1))
         return fig
