@@ -213,6 +213,29 @@ TEST_F(ReportRender, WritesEveryFileAndFigure) {
   }
 }
 
+TEST(ReportFigures, LegendNamesAVariantMissingFromTheFirstTask) {
+  // sac ran walker-walk only: the per-task figure's legend (taken from every panel, not the
+  // first) must still name it. Matplotlib's SVG marks each legend entry with a comment.
+  const fs::path root = fresh_dir("legend");
+  fs::create_directories(root / "runs/cheetah-run");
+  fs::create_directories(root / "runs/walker-walk");
+  fs::copy(kRuns + "/cheetah-run/crossq-wn-utd1", root / "runs/cheetah-run/crossq-wn-utd1",
+           fs::copy_options::recursive);
+  fs::copy(kRuns + "/walker-walk/crossq-wn-utd1", root / "runs/walker-walk/crossq-wn-utd1",
+           fs::copy_options::recursive);
+  fs::copy(kRuns + "/walker-walk/sac", root / "runs/walker-walk/sac", fs::copy_options::recursive);
+  ReportOptions opt;
+  opt.summary.boot.reps = 200;
+  const nlohmann::json summary = write_report({root / "runs"}, root / "report", opt);
+  std::set<std::string> variants;
+  for (const auto& v : summary["suites"][0]["variants"]) variants.insert(v["variant"].get<std::string>());
+  ASSERT_EQ(variants.size(), 2u);
+  const std::string svg = slurp(root / "report/figures/tasks-dmc.svg");
+  for (const std::string& v : variants)
+    EXPECT_NE(svg.find("<!-- " + v + " -->"), std::string::npos) << v << " is not in the legend";
+  fs::remove_all(root);
+}
+
 TEST_F(ReportRender, SummaryNumbersMatchAnIndependentRecomputation) {
   // final IQM of crossq-wn utd=2 on dmc, recomputed from the eval.csv files directly
   TaskScores s;
