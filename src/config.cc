@@ -135,7 +135,10 @@ json check_value(const OptionSpec& s, const json& v, const std::string& origin) 
       if (v.is_number_integer() || v.is_number_unsigned()) {
         out = v;
       } else if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) {
-        out = static_cast<int64_t>(v.get<double>());
+        // a whole number written as a float (1e5, 64.0); one beyond int64 is out of range
+        // below, so it is never cast (casting it would be undefined behaviour)
+        const double d = v.get<double>();
+        out = std::fabs(d) <= 9.2e18 ? json(static_cast<int64_t>(d)) : json(d);
       } else {
         throw bad("must be an integer, got " + v.dump());
       }

@@ -145,6 +145,17 @@ TEST(ReportRuns, MalformedFilesNameTheFileAndLine) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("eval.csv:3: column 'score' holds 'abc'"), std::string::npos) << e.what();
   }
+  // an env step no run writes: beyond int64 (casting it would be undefined behaviour), or fractional
+  for (const std::string step : {"1e30", "-25000", "2500.5"}) {
+    std::ofstream(dir / "eval.csv") << "env_step,score\n0,0.1\n" << step << ",0.2\n";
+    try {
+      read_run(dir);
+      FAIL() << "no error for env_step " << step;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("eval.csv:3: env_step"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("is not a whole number of env steps"), std::string::npos) << e.what();
+    }
+  }
   std::ofstream(dir / "eval.csv") << "env_step,return_mean\n0,0.1\n";
   EXPECT_THROW(read_run(dir), Error);  // no score column
   std::ofstream(dir / "config.json") << R"({"task": "walker-walk", "seed": 0, "suite": "dmc"})";

@@ -66,6 +66,8 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
   write_file(base + "/unknown_key.json", R"({"critic_lrr": 0.1})");
   write_file(base + "/broken.json", R"({"utd": )");
   write_file(base + "/a_file", "x");
+  // a whole number beyond int64 written as a float (found by fuzz.config under UBSan)
+  write_file(base + "/huge.json", R"({"batch_size": 6400000000000000000000000000000000000000})");
   struct Case {
     std::string args, expect;
   };
@@ -82,6 +84,9 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
       {"--target-network maybe", "'maybe' is not true or false"},
       {"--config " + base + "/wrong_type.json", "'utd' must be an integer"},
       {"--config " + base + "/unknown_key.json", "did you mean 'critic_lr'"},
+      {"--config " + base + "/huge.json", "'batch_size' is 6.4e+39, outside [1, 1000000]"},
+      {"--set seed=1e300", "'seed' is 1e+300, outside [0, 9200000000000000000]"},
+      {"--steps 2.5", "'steps' must be an integer, got 2.5"},
       {"--config " + base + "/broken.json", "is not valid JSON"},
       {"--config " + base + "/missing.json", "cannot read --config"},
       {"--seeds 3-1", "is not a list of seeds"},

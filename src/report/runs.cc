@@ -173,6 +173,9 @@ Run read_run(const fs::path& dir) {
     const double step = eval.rows[r][c_step], score = eval.rows[r][c_score];
     if (!std::isfinite(step) || !std::isfinite(score))
       throw Error(fmt::format("{}:{}: env_step and score must be numbers", eval_file.string(), eval.line[r]));
+    if (step < 0 || step > 1e15 || step != std::floor(step))
+      throw Error(fmt::format("{}:{}: env_step {} is not a whole number of env steps in [0, 1e15]",
+                              eval_file.string(), eval.line[r], step));
     if (!run.steps.empty() && step <= static_cast<double>(run.steps.back()))
       throw Error(fmt::format("{}:{}: env_step {} does not increase", eval_file.string(), eval.line[r], step));
     run.steps.push_back(static_cast<int64_t>(step));
