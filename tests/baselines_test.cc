@@ -278,6 +278,30 @@ TEST(ResidualAgent, UpdatesStayFiniteAndResetRestoresFreshState) {
   }
 }
 
+// simba's one critic on two lanes splits its products (GemmSplit) instead of leaving the second
+// lane idle; bro's two critics take a lane each. Either way two lanes give the one-lane numbers.
+TEST(ResidualAgent, TwoLanesGiveTheOneLaneResultsBitForBit) {
+  for (bool bro : {false, true}) {
+    std::vector<float> params[2];
+    for (int threads : {1, 2}) {
+      ResidualConfig c = tiny_residual(bro);
+      c.batch_size = 256;  // products large enough to be split
+      c.critic_hidden = 64;
+      c.actor_hidden = 64;
+      c.threads = threads;
+      Rng rng(11);
+      ResidualAgent agent(c, rng);
+      const Batch b = random_batch(c, rng);
+      for (int k = 0; k < 64; ++k) agent.observe(b.obs.data() + (k % c.batch_size) * c.obs_dim);
+      for (int k = 0; k < 3; ++k) agent.update(b, rng);
+      params[threads - 1] = agent.critic(0).params().w;
+      params[threads - 1].insert(params[threads - 1].end(), agent.actor().params().w.begin(),
+                                 agent.actor().params().w.end());
+    }
+    EXPECT_EQ(params[0], params[1]) << (bro ? "bro" : "simba");
+  }
+}
+
 TEST(ResidualAgent, StateRestoresEverythingAnUpdateReads) {
   // copying state() bytes from a trained agent into a fresh one makes them indistinguishable:
   // the next update and the next actions agree bit for bit

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crossq/nn/gemm.h"
+#include "crossq/parallel.h"
 #include "crossq/rng.h"
 
 namespace crossq {
@@ -43,6 +44,38 @@ TEST(Gemm, MatchesNaiveForEveryShapeKind) {
         check_shape<double>(ta, tb, s[0], s[1], s[2], 1.0, 0.0, rng);
         check_shape<double>(ta, tb, s[0], s[1], s[2], 2.0, 0.5, rng);
       }
+}
+
+// GemmSplit: the rows of C split over two lanes, every transpose kind, odd row counts, strides
+// and beta; each row is computed whole by one lane, so the result equals the one-lane product
+// bit for bit (and the naive loop within rounding)
+TEST(Gemm, SplitOverTwoLanesMatchesTheOneLaneProduct) {
+  LanePair lanes(2);
+  Rng rng(2);
+  const int shapes[][3] = {{256, 256, 64}, {97, 160, 150}, {40, 300, 200}, {31, 512, 512}};
+  for (const auto& s : shapes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (float beta : {0.f, 1.f, 0.5f}) {
+          const int M = s[0], N = s[1], K = s[2];
+          const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 2, ldc = N + 1;
+          std::vector<float> A((ta ? K : M) * lda), B((tb ? N : K) * ldb), C(M * ldc);
+          for (auto& x : A) x = static_cast<float>(rng.normal());
+          for (auto& x : B) x = static_cast<float>(rng.normal());
+          for (auto& x : C) x = static_cast<float>(rng.normal());
+          std::vector<float> one = C;
+          gemm(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, one.data(), ldc);
+          {
+            const GemmSplit split(&lanes);
+            gemm(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+          }
+          ASSERT_EQ(C, one) << "ta " << ta << " tb " << tb << " M " << M << " N " << N << " K " << K
+                            << " beta " << beta;
+        }
+  // and against the naive loop, inside a split scope
+  const GemmSplit split(&lanes);
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) check_shape<float>(ta, tb, 97, 160, 150, 1.f, 0.f, rng);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "crossq/error.h"
+#include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
 
 namespace crossq {
@@ -26,6 +27,17 @@ void adam_scalar(float& x, float* m, int64_t& steps, double g, float lr, float b
 }
 
 }  // namespace
+
+template <class F>
+void ResidualAgent::on_critics(F& f) {
+  if (C_ == 1 && lanes_->threads() == 2) {
+    const GemmSplit split(lanes_.get());
+    f(0);
+    return;
+  }
+  const GemmSplit none(nullptr);  // each lane busy with its own critic: no hand-offs inside
+  lanes_->run(f);
+}
 
 ResidualAgent::ResidualAgent(const ResidualConfig& cfg, Rng& rng) : cfg_(cfg) {
   if (cfg.obs_dim <= 0 || cfg.act_dim <= 0)
@@ -234,7 +246,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     const float* z = critics_[i].forward(x_.data(), B);
     std::copy_n(z, static_cast<size_t>(B) * K, z_[i].data());
   };
-  lanes_->run(forward);
+  on_critics(forward);
   // the target per quantile, without gradient
   const float alpha = std::exp(log_alpha_);
   const float pess = cfg_.pessimism;
@@ -269,7 +281,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     nn::adamw_step(ps, opt);
     nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
   };
-  lanes_->run(step);
+  on_critics(step);
   return C_ == 2 ? loss_[0] + loss_[1] : loss_[0];
 }
 
@@ -316,7 +328,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   auto backward = [&](int i) {
     if (i < C_) input_gradient(i);
   };
-  lanes_->run(forward);
+  on_critics(forward);
   // Q = mean - beta |Q1 - Q2| / 2; dQ/dQ1 = (1 - beta s) / 2, dQ/dQ2 = (1 + beta s) / 2, s =
   // sign(Q1 - Q2)
   const float alpha = std::exp(log_alpha_);
@@ -347,7 +359,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   }
   loss /= B;
   logp_mean /= B;
-  lanes_->run(backward);
+  on_critics(backward);
   for (int n = 0; n < B; ++n)
     for (int j = 0; j < A; ++j) {
       const size_t k = static_cast<size_t>(n) * D + O + j;
@@ -378,11 +390,11 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
     }
   nn::tanh_gaussian_forward(act_o_.data(), logp_o_.data(), head_o_.data(), eps_opt, B, A);
   fill_xa(act_o_.data());
-  lanes_->run(forward);
+  on_critics(forward);
   combine(cfg_.optimism, dlogp_.data());  // dlogp_ holds Q_ub
   double q_ub = 0;
   for (int n = 0; n < B; ++n) q_ub += dlogp_[n];
-  lanes_->run(backward);
+  on_critics(backward);
   for (int n = 0; n < B; ++n)
     for (int j = 0; j < A; ++j) {
       const size_t k = static_cast<size_t>(n) * D + O + j;
@@ -415,6 +427,8 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
 }
 
 UpdateStats ResidualAgent::update(const Batch& batch, Rng& rng) {
+  // with two lanes, the products outside the per-critic phases (the actors') use both too
+  const GemmSplit split(lanes_->threads() == 2 ? lanes_.get() : nullptr);
   UpdateStats stats;
   const size_t n = next_eps_.size();
   for (size_t k = 0; k < n; ++k) next_eps_[k] = static_cast<float>(rng.normal());

@@ -1,6 +1,10 @@
 #include "crossq/nn/gemm.h"
 
+#include <cstddef>
+
 #include <Eigen/Core>
+
+#include "crossq/parallel.h"
 
 #ifdef CROSSQ_GEMM_OPENBLAS
 #include <cblas.h>
@@ -46,11 +50,9 @@ void eigen_gemm(bool ta, bool tb, int M, int N, int K, T alpha, const T* A, int 
   else c.noalias() += alpha * a.transpose() * b.transpose();
 }
 
-}  // namespace
-
 #ifdef CROSSQ_GEMM_OPENBLAS
-void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
+void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
   if (N == 1 || M == 1) {  // matrix-vector shapes: BLAS GEMM is slow here (SPEC 5)
     eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
@@ -58,13 +60,51 @@ void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, in
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
               K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
+#else
+void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
+  eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+#endif
+
+// the lanes of the innermost GemmSplit on this thread (none: products run on the caller)
+thread_local LanePair* t_split = nullptr;
+
+// products below this many multiply-adds are not worth a hand-off to the other lane (about
+// 10 us of synchronization against about 1 ms of work at this size)
+constexpr long long kSplitMinWork = 1LL << 21;
+
+}  // namespace
+
+GemmSplit::GemmSplit(LanePair* lanes) : prev_(t_split) { t_split = lanes; }
+GemmSplit::~GemmSplit() { t_split = prev_; }
+
+void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+          const float* B, int ldb, float beta, float* C, int ldc) {
+  LanePair* lanes = t_split;
+  if (lanes == nullptr || lanes->threads() < 2 || M < 32 ||
+      static_cast<long long>(M) * N * K < kSplitMinWork) {
+    backend_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // rows [0, m0) on this thread, [m0, M) on the worker; m0 a multiple of 16 (whole register
+  // blocks of the micro-kernels). Each row of C is computed whole by one lane.
+  const int m0 = ((M / 2) + 15) / 16 * 16;
+  auto half = [&](int lane) {
+    const int r0 = lane == 0 ? 0 : m0, rows = lane == 0 ? m0 : M - m0;
+    if (rows <= 0) return;
+    // op(A)'s rows r0..: A's rows when A is stored (M,K), its columns when stored (K,M)
+    const float* a = ta ? A + r0 : A + static_cast<std::ptrdiff_t>(r0) * lda;
+    backend_gemm(ta, tb, rows, N, K, alpha, a, lda, B, ldb, beta,
+                 C + static_cast<std::ptrdiff_t>(r0) * ldc, ldc);
+  };
+  lanes->run(half);
+}
+
+#ifdef CROSSQ_GEMM_OPENBLAS
 const char* gemm_backend() { return "openblas"; }
 void gemm_set_single_threaded() { openblas_set_num_threads(1); }
 #else
-void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
-          const float* B, int ldb, float beta, float* C, int ldc) {
-  eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
 const char* gemm_backend() { return "eigen"; }
 void gemm_set_single_threaded() {}
 #endif

@@ -91,6 +91,10 @@ class ResidualAgent final : public Agent {
   void build(Rng& rng);
   void critic_q(const float* x, int i);  // forward critic i on (B, D) rows into qa_[i] (B)
   void input_gradient(int i);            // dQ_i/d(s, a) from dqa_[i] into dxa_[i]
+  // runs f(i) for each critic i: one critic per lane with two critics; with one critic and two
+  // lanes, f(0) with its large products split over both lanes (nn::GemmSplit)
+  template <class F>
+  void on_critics(F& f);
 
   ResidualConfig cfg_;
   nn::ResNet critics_[2], targets_[2], actor_, opt_actor_;

@@ -6,10 +6,28 @@
 
 namespace crossq {
 
+class LanePair;
+
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc);
 void gemm(bool trans_a, bool trans_b, int M, int N, int K, double alpha, const double* A, int lda,
           const double* B, int ldb, double beta, double* C, int ldc);
+
+// While a GemmSplit is alive on a thread, the large single-precision products that thread
+// issues run half on each lane of `lanes`: the rows of C are split in two, lane 0 (the caller)
+// computes the first half and lane 1 (the worker) the second. For an agent whose one critic
+// would leave the second lane idle (SimBa); the caller must not itself be inside lanes->run.
+// Scopes nest (the innermost wins) and never allocate.
+class GemmSplit {
+ public:
+  explicit GemmSplit(LanePair* lanes);
+  ~GemmSplit();
+  GemmSplit(const GemmSplit&) = delete;
+  GemmSplit& operator=(const GemmSplit&) = delete;
+
+ private:
+  LanePair* prev_;
+};
 
 // the backend's name, for benchmarks and logs: "eigen" or "openblas"
 const char* gemm_backend();
