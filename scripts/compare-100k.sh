@@ -9,7 +9,9 @@
 #   scripts/compare-100k.sh [ALGO ...]     (default: sac crossq-wn bro-fast simba)
 #
 # Environment: BIN (build/release/crossq), WORK (runs/compare-100k), RESULTS
-# (results/compare-100k), REPORT (RESULTS-report), JOBS (2: seeds in parallel, one core each),
+# (results/compare-100k), REPORT (RESULTS-report), JOBS (2: seeds in parallel), THREADS (1:
+# lanes per run; JOBS=1 THREADS=2 runs the seeds one after another with both cores on each,
+# which finishes a run in about half the time: useful when a session may stop mid-way),
 # TASKS ("cheetah-run walker-walk"), STEPS (100000; smaller for a quick check of the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ work=${WORK:-runs/compare-100k}
 results=${RESULTS:-results/compare-100k}
 report=${REPORT:-$results-report}
 jobs=${JOBS:-2}
+threads=${THREADS:-1}
 tasks=${TASKS:-cheetah-run walker-walk}
 steps=${STEPS:-100000}
 algos=("$@")
@@ -50,10 +53,10 @@ for algo in "${algos[@]}"; do
       (
         run=$(find_run "$work" "$task" "$algo" "$seed")
         if [ -n "$run" ] && [ -f "$run/checkpoint.bin" ] && ! done_run "$run"; then
-          "$bin" train --resume "$run" --quiet
+          "$bin" train --resume "$run" --threads "$threads" --quiet
         elif [ -z "$run" ] || ! done_run "$run"; then
           "$bin" train --task "$task" --algo "$algo" --utd 2 --steps "$steps" --seed "$seed" \
-            --threads 1 --out "$work" --overwrite --quiet
+            --threads "$threads" --out "$work" --overwrite --quiet
         fi
         run=$(find_run "$work" "$task" "$algo" "$seed")
         dest="$results/$task/$(basename "$(dirname "$run")")/seed$seed"
