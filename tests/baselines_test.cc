@@ -286,11 +286,12 @@ TEST(ResidualAgent, TwoLanesGiveTheOneLaneResultsBitForBit) {
     for (int threads : {1, 2}) {
       ResidualConfig c = tiny_residual(bro);
       c.batch_size = 256;  // products large enough to be split
-      c.critic_hidden = 64;
+      c.critic_hidden = 256;  // a critic past the size at which AdamW and Polyak split too
       c.actor_hidden = 64;
       c.threads = threads;
       Rng rng(11);
       ResidualAgent agent(c, rng);
+      ASSERT_GE(agent.critic(0).params().size(), 1L << 18);
       const Batch b = random_batch(c, rng);
       for (int k = 0; k < 64; ++k) agent.observe(b.obs.data() + (k % c.batch_size) * c.obs_dim);
       for (int k = 0; k < 3; ++k) agent.update(b, rng);

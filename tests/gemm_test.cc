@@ -1,10 +1,12 @@
 // The GEMM seam against a naive triple loop, every transpose combination and the vector shapes
 // (M = 1 and N = 1 take their own path), with strides and beta.
+#include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "crossq/nn/gemm.h"
+#include "crossq/nn/params.h"
 #include "crossq/parallel.h"
 #include "crossq/rng.h"
 
@@ -76,6 +78,63 @@ TEST(Gemm, SplitOverTwoLanesMatchesTheOneLaneProduct) {
   const GemmSplit split(&lanes);
   for (bool ta : {false, true})
     for (bool tb : {false, true}) check_shape<float>(ta, tb, 97, 160, 150, 1.f, 0.f, rng);
+}
+
+// AdamW and Polyak split their flat range over the lanes of a GemmSplit when the buffer is large
+// (SimBa's 4.35M-parameter critic); the result must be the one-lane result bit for bit, with the
+// tensor that straddles the split point keeping its own decay on both sides
+TEST(Gemm, AdamWAndPolyakSplitOverTwoLanesMatchOneLane) {
+  auto make = [] {
+    nn::ParamSet ps;
+    ps.add("a.w", 300, 700, 1e-2f);   // 210,000
+    ps.add("a.b", 1, 700);            // no decay
+    ps.add("b.w", 700, 500, 5e-3f);   // 350,000: holds the midpoint (280,350)
+    ps.add("b.b", 1, 501);
+    ps.finalize();
+    Rng rng(7);
+    for (long i = 0; i < ps.size(); ++i) {
+      ps.w[i] = static_cast<float>(rng.normal());
+      ps.m[i] = static_cast<float>(0.1 * rng.normal());
+      ps.v[i] = static_cast<float>(0.01 * std::abs(rng.normal()));
+    }
+    ps.steps = 4;
+    return ps;
+  };
+  nn::ParamSet one = make(), two = make();
+  ASSERT_GE(one.size(), 1L << 19);
+  const nn::AdamConfig cfg{1e-3f, 0.9f, 0.999f, 1e-8f};
+  std::vector<float> t1(one.size()), t2(one.size());
+  Rng rng(9);
+  for (long i = 0; i < one.size(); ++i) t1[i] = t2[i] = static_cast<float>(rng.normal());
+  LanePair lanes(2);
+  for (int step = 0; step < 3; ++step) {
+    for (long i = 0; i < one.size(); ++i) one.g[i] = two.g[i] = static_cast<float>(rng.normal());
+    nn::adamw_step(one, cfg);
+    nn::polyak_update(t1.data(), one.w.data(), one.size(), 0.005f);
+    const GemmSplit split(&lanes);
+    nn::adamw_step(two, cfg);
+    nn::polyak_update(t2.data(), two.w.data(), two.size(), 0.005f);
+  }
+  EXPECT_EQ(two.steps, one.steps);
+  ASSERT_EQ(two.w, one.w);
+  ASSERT_EQ(two.m, one.m);
+  ASSERT_EQ(two.v, one.v);
+  ASSERT_EQ(t2, t1);
+  // and the step is AdamW: one element by hand (decay, then the bias-corrected update)
+  nn::ParamSet ref = make();
+  const long k = 280000;  // inside b.w, past the split point
+  const double g = 0.25;
+  ref.g.assign(ref.size(), 0.f);
+  ref.g[k] = static_cast<float>(g);
+  const double w0 = ref.w[k], m0 = ref.m[k], v0 = ref.v[k];
+  {
+    const GemmSplit split(&lanes);
+    nn::adamw_step(ref, cfg);
+  }
+  const double m = 0.9 * m0 + 0.1 * g, v = 0.999 * v0 + 0.001 * g * g;
+  const double bc1 = 1 - std::pow(0.9, 5), bc2 = 1 - std::pow(0.999, 5);
+  const double want = w0 * (1 - 1e-3 * 5e-3) - 1e-3 / bc1 * m / (std::sqrt(v) / std::sqrt(bc2) + 1e-8);
+  EXPECT_NEAR(ref.w[k], want, 1e-6 * (1 + std::abs(want)));
 }
 
 }  // namespace

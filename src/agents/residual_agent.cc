@@ -246,7 +246,23 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     const float* z = critics_[i].forward(x_.data(), B);
     std::copy_n(z, static_cast<size_t>(B) * K, z_[i].data());
   };
-  on_critics(forward);
+  if (C_ == 1 && lanes_->threads() == 2) {
+    // one critic: its target and online passes are independent, so each takes a lane whole
+    // (fewer hand-offs than splitting every product of both)
+    const GemmSplit none(nullptr);
+    auto one_pass = [&](int lane) {
+      if (lane == 0) {
+        const float* zt = targets_[0].forward(xn_.data(), B);
+        std::copy_n(zt, static_cast<size_t>(B) * K, zt_[0].data());
+      } else {
+        const float* z = critics_[0].forward(x_.data(), B);
+        std::copy_n(z, static_cast<size_t>(B) * K, z_[0].data());
+      }
+    };
+    lanes_->run(one_pass);
+  } else {
+    on_critics(forward);
+  }
   // the target per quantile, without gradient
   const float alpha = std::exp(log_alpha_);
   const float pess = cfg_.pessimism;

@@ -78,6 +78,7 @@ constexpr long long kSplitMinWork = 1LL << 21;
 
 GemmSplit::GemmSplit(LanePair* lanes) : prev_(t_split) { t_split = lanes; }
 GemmSplit::~GemmSplit() { t_split = prev_; }
+LanePair* GemmSplit::active() { return t_split; }
 
 void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {

@@ -25,6 +25,10 @@ class GemmSplit {
   GemmSplit(const GemmSplit&) = delete;
   GemmSplit& operator=(const GemmSplit&) = delete;
 
+  // the lanes of the innermost scope on this thread, or nullptr; element-wise kernels over
+  // large buffers (AdamW, Polyak) split their ranges over them too
+  static LanePair* active();
+
  private:
   LanePair* prev_;
 };
