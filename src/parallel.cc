@@ -5,6 +5,9 @@
 namespace crossq {
 
 LanePair::LanePair(int threads) : threads_(threads >= 2 ? 2 : 1) {
+  // the lanes are crossq's parallelism: a threaded BLAS under them would oversubscribe the
+  // cores (OpenBLAS's thread count is process-wide, so this covers one lane too)
+  gemm_set_single_threaded();
   if (threads_ == 2) worker_ = std::thread([this] { worker_loop(); });
 }
 
