@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "crossq/error.h"
 #include "crossq/reset_schedule.h"
@@ -13,8 +14,9 @@ using json = nlohmann::json;
 using T = OptionSpec::Type;
 
 const std::vector<std::string>& algo_names() {
-  static const std::vector<std::string> names = {"crossq-wn", "crossq", "sac", "sr-sac",
-                                                 "simba",     "bro",    "bro-fast"};
+  static const std::vector<std::string> names = {
+      "crossq-wn", "crossq-wn-xqc", "crossq", "crossq-original", "sac", "sr-sac",
+      "simba",     "bro",           "bro-fast"};
   return names;
 }
 
@@ -22,8 +24,8 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // the run
       {"task", T::kString, "task name (see `crossq tasks`)"},
-      {"algo", T::kString, "algorithm: crossq-wn | crossq | sac | sr-sac | simba | bro | bro-fast (docs/algorithms.md)", -1e300, 1e300,
-       {"crossq-wn", "crossq", "sac", "sr-sac", "simba", "bro", "bro-fast"}},
+      {"algo", T::kString, "algorithm: crossq-wn | crossq-wn-xqc | crossq | crossq-original | sac | sr-sac | simba | bro | bro-fast (docs/algorithms.md)", -1e300, 1e300,
+       {"crossq-wn", "crossq-wn-xqc", "crossq", "crossq-original", "sac", "sr-sac", "simba", "bro", "bro-fast"}},
       {"seed", T::kInt, "random seed of the run", 0, 9.2e18, {}, true},
       {"steps", T::kInt, "env steps of training (task default)", 1, 1e12},
       {"warmup", T::kInt, "transitions with uniform random actions before learning starts", 0, 1e12},
@@ -63,9 +65,16 @@ const std::vector<OptionSpec>& option_specs() {
       {"brn_r_max", T::kFloat, "Batch Renormalization r clip", 1, 1e6},
       {"brn_d_max", T::kFloat, "Batch Renormalization d clip", 0, 1e6},
       {"weight_norm", T::kBool, "project critic hidden weights to unit row norm after each step"},
-      {"weight_norm_bias", T::kBool, "include the bias in the normalized vector"},
+      {"weight_norm_bias", T::kBool, "normalize each unit's [weights; bias] together (the rescaling of the paper's Theorem 1); false: weights only"},
       {"weight_norm_actor", T::kBool, "weight-normalize the actor's hidden layers too"},
       {"critic_l2", T::kFloat, "soft L2 penalty c * ||W||^2 on the critic hidden weights (ablation)", 0, 1e6},
+      {"init", T::kString, "Linear initialization: torch (uniform +-1/sqrt(fan_in), PyTorch's default) | orthogonal (gain sqrt 2, log-std head 1, zero biases)",
+       -1e300, 1e300, {"torch", "orthogonal"}},
+      {"log_std_min", T::kFloat, "lower clip of the actor's log-std (upper clip 2)", -100, 1},
+      {"lr_schedule", T::kString, "learning rates: constant | linear (each decays linearly to lr_final over the run's updates)",
+       -1e300, 1e300, {"constant", "linear"}},
+      {"lr_final", T::kFloat, "learning rate at the end of the run with lr_schedule linear", 0, 10},
+      {"actor_bn_every_step", T::kBool, "update the actor's BN running statistics on every critic step (a train-mode forward on s), not only on actor steps"},
       {"reset_every", T::kInt, "env steps between full parameter resets (0: never)", 0, 1e12},
       // baselines (SPEC 2; docs/algorithms.md)
       {"reset_steps", T::kString, "comma-separated env steps of full parameter resets, e.g. 15000,50000 (empty: none)"},
@@ -178,20 +187,36 @@ json check_value(const OptionSpec& s, const json& v, const std::string& origin) 
 
 }  // namespace
 
-json default_config(const std::string& algo, const std::string& task) {
-  if (std::find(algo_names().begin(), algo_names().end(), algo) == algo_names().end()) {
-    std::string list;
-    for (const auto& a : algo_names()) list += (list.empty() ? "" : ", ") + a;
-    throw usage_error("unknown algorithm '" + algo + "'", "choose one of: " + list);
+bool is_residual_algo(const std::string& algo) {
+  return algo == "simba" || algo == "bro" || algo == "bro-fast";
+}
+
+const std::vector<std::string>& suite_column_keys() {
+  static const std::vector<std::string> keys = {"action_repeat", "discount", "warmup"};
+  return keys;
+}
+
+json suite_column(const std::string& algo, const std::string& suite) {
+  // The seed paper's Table 1 gives these per algorithm for its two suites; an algorithm
+  // without a Table 1 column (sac, crossq-original) follows the paper's suite conventions.
+  if (suite != "dmc" && suite != "myo") return json::object();
+  const bool myo = suite == "myo";
+  json c = {{"action_repeat", 2}, {"discount", myo ? 0.95 : 0.99}, {"warmup", 5000}};
+  if (algo == "sr-sac") c["warmup"] = 10000;
+  if (algo == "bro" || algo == "bro-fast") {
+    // BRO: no action repeat, discount 0.99 on both suites, 10k random transitions
+    c = {{"action_repeat", 1}, {"discount", 0.99}, {"warmup", 10000}};
   }
-  const TaskSpec ts = task_spec(task);  // throws with the known names
-  // CrossQ + WN, paper Table 1 (SPEC 1)
+  return c;
+}
+
+namespace {
+
+// the algorithm's own column: everything except what a task decides
+json algorithm_layer(const std::string& algo) {
+  // CrossQ + WN, the seed paper's Table 1 (its first column)
   json c = {
-      {"task", task}, {"algo", algo}, {"seed", 0},
-      {"steps", ts.defaults.steps}, {"warmup", ts.defaults.warmup},
-      {"eval_every", ts.defaults.eval_every}, {"eval_episodes", 5},
-      {"action_repeat", ts.defaults.action_repeat}, {"discount", ts.defaults.discount},
-      {"reward_scale", ts.defaults.reward_scale},
+      {"seed", 0}, {"eval_episodes", 5},
       {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2},
       {"checkpoint_every", 25000},
       {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
@@ -200,15 +225,30 @@ json default_config(const std::string& algo, const std::string& task) {
       {"target_entropy_scale", 0.5}, {"beta1", 0.9}, {"beta2", 0.999}, {"adam_eps", 1e-8},
       {"weight_decay", 1e-2}, {"tau", 0.005}, {"target_network", true}, {"bn", "bn"},
       {"bn_momentum", 0.99}, {"bn_eps", 1e-3}, {"brn_warmup", 100000}, {"brn_r_max", 3.0},
-      {"brn_d_max", 5.0}, {"weight_norm", true}, {"weight_norm_bias", false},
-      {"weight_norm_actor", false}, {"critic_l2", 0.0}, {"reset_every", 0},
+      {"brn_d_max", 5.0}, {"weight_norm", true}, {"weight_norm_bias", true},
+      {"weight_norm_actor", false}, {"critic_l2", 0.0}, {"init", "torch"}, {"log_std_min", -20.0},
+      {"lr_schedule", "constant"}, {"lr_final", 3e-5}, {"actor_bn_every_step", false},
+      {"reset_every", 0},
       {"reset_steps", ""}, {"critic_blocks", 2}, {"actor_blocks", 1}, {"obs_norm", false},
       {"quantiles", 1}, {"critics", 2}, {"pessimism", 1.0}, {"optimistic", false}, {"optimism", 1.0},
       {"kl_target", 0.05}, {"std_multiplier", 0.75},
   };
-  if (algo == "crossq") {
-    // CrossQ as published (Bhatt et al. 2024): no target network, Adam (0.5, 0.999), lr 1e-3,
-    // critic width 2048, target entropy -|A|
+  if (algo == "crossq-wn-xqc") {
+    // CrossQ + WN with the choices of the authors' later code (XQC, danielpalenicek/xqc,
+    // conf/agent/crossq_wn.yaml on base_agent.yaml): initial temperature 0.01 learned at the
+    // actor's rate, every rate decayed linearly to 3e-5, WN of [kernel; bias] in actor and
+    // critic (so decay 0 on every hidden layer), orthogonal init, log-std floor -10, and the
+    // actor's BN statistics updated on every critic step
+    c.update({{"init_temperature", 0.01}, {"temp_lr", 3e-4}, {"lr_schedule", "linear"},
+              {"lr_final", 3e-5}, {"weight_norm_actor", true}, {"init", "orthogonal"},
+              {"log_std_min", -10.0}, {"actor_bn_every_step", true}});
+  } else if (algo == "crossq") {
+    // CrossQ as the seed paper ran it (Table 1's CrossQ column): BN, no target network, no WN,
+    // Adam (0.9, 0.999) without decay, 512 / 256, lr 3e-4, temperature 1.0 at 1e-4, -|A|/2
+    c.update({{"target_network", false}, {"weight_norm", false}, {"weight_decay", 0.0}});
+  } else if (algo == "crossq-original") {
+    // CrossQ as published (Bhatt et al. 2024, MuJoCo): critic width 2048, lr 1e-3 everywhere,
+    // Adam (0.5, 0.999) without decay, target entropy -|A|
     c.update({{"target_network", false}, {"weight_norm", false}, {"critic_hidden", 2048},
               {"critic_lr", 1e-3}, {"actor_lr", 1e-3}, {"temp_lr", 1e-3}, {"beta1", 0.5},
               {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}});
@@ -218,16 +258,16 @@ json default_config(const std::string& algo, const std::string& task) {
               {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
               {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1}});
   } else if (algo == "sr-sac") {
-    // SR-SAC (D'Oro et al. 2023): SAC at replay ratio 32 with full resets every 2.56M updates,
-    // i.e. every 80k env steps at UTD 32; the replay buffer is kept
+    // SR-SAC (D'Oro et al. 2023; Table 1's SR-SAC column): SAC at replay ratio 32 with full
+    // resets every 2.56M updates, i.e. every 80k env steps at UTD 32; the replay is kept
     c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 256},
               {"actor_hidden", 256}, {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4},
               {"weight_decay", 0.0}, {"target_entropy_scale", 1.0}, {"policy_delay", 1},
               {"utd", 32}, {"reset_every", 80000}});
   } else if (algo == "simba") {
-    // SimBa (Lee et al. 2025): obs normalization, residual LN trunks (critic 512 x 2 blocks,
-    // actor 128 x 1), AdamW 1e-4 decay 1e-2, temperature 0.01, target entropy -|A|/2, UTD 2,
-    // one critic (the seed paper's Table 1; SimBa's code adds the clipped double Q only on
+    // SimBa (Lee et al. 2025; Table 1's SimBa column): obs normalization, residual LN trunks
+    // (critic 512 x 2 blocks, actor 128 x 1), AdamW 1e-4 decay 1e-2, temperature 0.01 at 1e-4,
+    // target entropy -|A|/2, UTD 2, one critic (SimBa's code adds the clipped double Q only on
     // tasks that terminate, and no task here terminates)
     c.update({{"bn", "none"}, {"weight_norm", false}, {"obs_norm", true}, {"critics", 1},
               {"critic_hidden", 512}, {"critic_blocks", 2}, {"actor_hidden", 128},
@@ -235,35 +275,117 @@ json default_config(const std::string& algo, const std::string& task) {
               {"weight_decay", 1e-2}, {"init_temperature", 0.01}, {"target_entropy_scale", 0.5},
               {"utd", 2}, {"batch_size", 256}, {"policy_delay", 1}});
   } else if (algo == "bro" || algo == "bro-fast") {
-    // BRO (Nauman et al. 2024): BroNet critic 512 x 2 blocks with 100 quantiles, mean of the
-    // two critics (no pessimism), optimistic actor (KL 0.05, std x 0.75), AdamW 3e-4, batch
-    // 128, UTD 10 (bro-fast 2), full resets at 15k, 50k, 250k, 500k, 750k env steps
+    // BRO (Nauman et al. 2024; Table 1's BRO column): BroNet critic 512 x 2 blocks with 100
+    // quantiles, mean of two critics (no pessimism), optimistic actor (KL 0.05, std x 0.75),
+    // AdamW 3e-4 decay 1e-4, temperature 1.0 at 3e-4, target entropy -|A|, batch 128, UTD 10
+    // (bro-fast 2), full resets at 15k, 50k, 250k, 500k, 750k env steps
     c.update({{"bn", "none"}, {"weight_norm", false}, {"critic_hidden", 512},
               {"critic_blocks", 2}, {"actor_hidden", 256}, {"actor_blocks", 1},
               {"quantiles", 100}, {"pessimism", 0.0}, {"optimistic", true},
               {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 3e-4}, {"weight_decay", 1e-4},
-              {"init_temperature", 1.0}, {"target_entropy_scale", 0.5}, {"batch_size", 128},
+              {"init_temperature", 1.0}, {"target_entropy_scale", 1.0}, {"batch_size", 128},
               {"utd", algo == "bro" ? 10 : 2}, {"policy_delay", 1},
               {"reset_steps", "15000,50000,250000,500000,750000"}});
   }
+  return c;
+}
+
+}  // namespace
+
+json default_config(const std::string& algo, const std::string& task) {
+  if (std::find(algo_names().begin(), algo_names().end(), algo) == algo_names().end()) {
+    std::string list;
+    for (const auto& a : algo_names()) list += (list.empty() ? "" : ", ") + a;
+    throw usage_error("unknown algorithm '" + algo + "'", "choose one of: " + list);
+  }
+  const TaskSpec ts = task_spec(task);  // throws with the known names
+  // the layers, lowest first: the algorithm's column, the task's defaults, then the
+  // algorithm's suite column (its Table 1 values for dmc and myo tasks)
+  const json layers[][2] = {
+      {"algorithm", algorithm_layer(algo)},
+      {"task", {{"steps", ts.defaults.steps}, {"warmup", ts.defaults.warmup},
+                {"eval_every", ts.defaults.eval_every}, {"action_repeat", ts.defaults.action_repeat},
+                {"discount", ts.defaults.discount}, {"reward_scale", ts.defaults.reward_scale}}},
+      {"algorithm-suite", suite_column(algo, ts.suite)},
+  };
+  json c = {{"task", task}, {"algo", algo}};
+  json sources = json::object();
+  for (const auto& [name, values] : layers)
+    for (auto it = values.begin(); it != values.end(); ++it) {
+      c[it.key()] = it.value();
+      sources[it.key()] = name;
+    }
   c["suite"] = ts.suite;
   c["run_keys"] = json::array();
   for (const auto& s : option_specs())
     if (s.run_key) c["run_keys"].push_back(s.key);
+  c["sources"] = sources;
   return c;
 }
 
-void apply_overrides(json& cfg, const json& overrides, const std::string& origin) {
+void upgrade_config(json& cfg) {
+  // settings added after a run was written, with the values that reproduce how it ran
+  static const std::pair<const char*, json> added[] = {
+      {"init", "torch"}, {"log_std_min", -20.0}, {"lr_schedule", "constant"},
+      {"lr_final", 3e-5}, {"actor_bn_every_step", false}};
+  if (!cfg.is_object()) return;
+  for (const auto& [key, value] : added)
+    if (!cfg.contains(key)) cfg[key] = value;
+}
+
+std::string defaults_markdown() {
+  auto show = [](const json& v) -> std::string {
+    if (v.is_string()) return v.get<std::string>().empty() ? "-" : v.get<std::string>();
+    if (v.is_number_float()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", v.get<double>());
+      return buf;
+    }
+    return v.dump();
+  };
+  std::string out = "| setting |";
+  std::string rule = "|---|";
+  for (const auto& a : algo_names()) {
+    out += " " + a + " |";
+    rule += "---|";
+  }
+  out += "\n" + rule + "\n";
+  for (const auto& s : option_specs()) {
+    if (s.run_key || s.key == "task" || s.key == "algo") continue;
+    std::string line = "| `" + s.key + "` |";
+    bool any_myo_diff = false;
+    for (const auto& a : algo_names()) {
+      const json d = default_config(a, "cheetah-run"), m = default_config(a, "myo-reach");
+      std::string cell = show(d[s.key]);
+      if (d[s.key] != m[s.key]) {
+        cell += " (myo " + show(m[s.key]) + ")";
+        any_myo_diff = true;
+      }
+      line += " " + cell + " |";
+    }
+    (void)any_myo_diff;
+    out += line + "\n";
+  }
+  return out;
+}
+
+bool is_bookkeeping_key(const std::string& key) {
+  return key == "suite" || key == "run_keys" || key == "version" || key == "sources";
+}
+
+void apply_overrides(json& cfg, const json& overrides, const std::string& origin,
+                     const std::string& source) {
   if (!overrides.is_object())
     throw usage_error(origin + ": expected a JSON object of settings", "write {\"key\": value, ...}");
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     const std::string& key = it.key();
-    if (key == "suite" || key == "run_keys" || key == "version") continue;  // written by crossq
+    if (is_bookkeeping_key(key)) continue;  // written by crossq
     const OptionSpec* s = find_spec(key);
     if (!s)
       throw usage_error(origin + ": unknown setting '" + key + "'",
                         did_you_mean(key) + "`crossq train --help` lists every setting");
     cfg[key] = check_value(*s, it.value(), origin);
+    if (cfg.contains("sources") && cfg["sources"].is_object()) cfg["sources"][key] = source;
   }
 }
 
@@ -298,14 +420,15 @@ void validate_config(const json& c) {
   // settings one agent family ignores must not be changed silently
   {
     const std::string algo = c["algo"];
-    const bool residual = algo == "simba" || algo == "bro" || algo == "bro-fast";
+    const bool residual = is_residual_algo(algo);
     static const char* residual_only[] = {"critic_blocks", "actor_blocks", "obs_norm", "quantiles", "critics",
                                           "pessimism", "optimistic", "optimism", "kl_target",
                                           "std_multiplier"};
     static const char* mlp_only[] = {"critic_layers", "actor_layers", "bn", "bn_momentum", "bn_eps",
                                      "brn_warmup", "brn_r_max", "brn_d_max", "weight_norm",
                                      "weight_norm_bias", "weight_norm_actor", "critic_l2",
-                                     "target_network"};
+                                     "target_network", "init", "log_std_min", "lr_schedule",
+                                     "lr_final", "actor_bn_every_step"};
     const json def = default_config(algo, c["task"]);
     auto check = [&](const char* key, const char* who) {
       if (c[key] != def[key])
@@ -313,7 +436,7 @@ void validate_config(const json& c) {
                           std::string("it applies to ") + who + "; drop the setting");
     };
     if (residual) {
-      for (const char* k : mlp_only) check(k, "crossq-wn, crossq, sac and sr-sac");
+      for (const char* k : mlp_only) check(k, "crossq-wn, crossq-wn-xqc, crossq, crossq-original, sac and sr-sac");
     } else {
       for (const char* k : residual_only) check(k, "simba, bro and bro-fast");
     }
@@ -379,6 +502,12 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   a.weight_norm_bias = c["weight_norm_bias"];
   a.weight_norm_actor = c["weight_norm_actor"];
   a.critic_l2 = c["critic_l2"].get<float>();
+  a.orthogonal_init = c["init"] == "orthogonal";
+  a.log_std_min = c["log_std_min"].get<float>();
+  // XQC's schedule: over every update the run would make from its first agent step
+  a.lr_decay_updates = c["lr_schedule"] == "linear" ? std::max<int64_t>(1, r.steps / r.action_repeat * r.utd) : 0;
+  a.lr_final = c["lr_final"].get<float>();
+  a.actor_bn_every_step = c["actor_bn_every_step"];
   a.policy_delay = c["policy_delay"];
   a.threads = r.threads;
   // the residual agents (simba, bro) read the same keys plus their own

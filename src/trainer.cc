@@ -38,11 +38,16 @@ double EvalResult::stddev() const {
   return returns.empty() ? 0.0 : std::sqrt(s / static_cast<double>(returns.size()));
 }
 
-double EvalResult::success_rate() const {
+namespace {
+double fraction(const std::vector<bool>& flags) {
   double s = 0;
-  for (bool b : successes) s += b ? 1.0 : 0.0;
-  return successes.empty() ? 0.0 : s / static_cast<double>(successes.size());
+  for (bool b : flags) s += b ? 1.0 : 0.0;
+  return flags.empty() ? 0.0 : s / static_cast<double>(flags.size());
 }
+}  // namespace
+
+double EvalResult::success_rate() const { return fraction(successes); }
+double EvalResult::success_last_rate() const { return fraction(successes_last); }
 
 namespace {
 
@@ -64,19 +69,22 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
   for (int ep = 0; ep < episodes; ++ep) {
     env.reset(rng, obs.data());
     double ret = 0;
-    bool done = false, success = false;
+    // success as MyoSuite's published baselines score it: `solved` at any step of the episode
+    bool done = false, success_any = false, success_last = false;
     while (!done) {
       agent.act(obs.data(), true, rng, a.data());
       to_task_units(sp, a.data(), u.data());
       for (int k = 0; k < action_repeat && !done; ++k) {
         const EnvStep r = env.step(u.data(), obs.data());
         ret += r.reward;
-        success = r.success;
+        success_any = success_any || r.success;
+        success_last = r.success;
         done = r.terminated || r.truncated;
       }
     }
     res.returns.push_back(ret);
-    res.successes.push_back(success);
+    res.successes.push_back(success_any);
+    res.successes_last.push_back(success_last);
   }
   return res;
 }
@@ -84,7 +92,7 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
 std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
   // crossq-wn, crossq, sac and sr-sac are one implementation with different settings, as are
   // simba, bro and bro-fast (config.cc)
-  if (rc.algo == "simba" || rc.algo == "bro" || rc.algo == "bro-fast")
+  if (is_residual_algo(rc.algo))
     return std::make_unique<ResidualAgent>(rc.residual, rng);
   return std::make_unique<CrossQAgent>(rc.agent, rng);
 }
@@ -104,8 +112,9 @@ void Trainer::write_eval_row(int64_t env_step, const EvalResult& r, double wall)
   double lo = r.returns.empty() ? 0 : r.returns[0], hi = lo;
   for (double x : r.returns) { lo = std::min(lo, x); hi = std::max(hi, x); }
   const double score = normalized_score(eval_env_->spec(), r.mean(), r.success_rate());
-  f << fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.3f}\n", env_step, r.mean(),
-                   r.stddev(), lo, hi, r.success_rate(), score, r.returns.size(), wall);
+  f << fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.3f}\n", env_step, r.mean(),
+                   r.stddev(), lo, hi, r.success_rate(), r.success_last_rate(), score,
+                   r.returns.size(), wall);
   if (!f) throw Error("cannot write " + dir_ + "/eval.csv", "check the disk and the folder's permissions");
 }
 
@@ -251,7 +260,8 @@ void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoi
     f << cfg_.dump(2) << "\n";
     if (!f) throw Error("cannot write " + dir_ + "/config.json", "check the output folder");
     std::ofstream e(eval_path);
-    e << "env_step,return_mean,return_std,return_min,return_max,success_rate,score,episodes,wall_time_s\n";
+    e << "env_step,return_mean,return_std,return_min,return_max,success_rate,success_last,score,"
+         "episodes,wall_time_s\n";
     train.open(train_path);
     train << "env_step,updates,losses/critic,losses/actor,losses/alpha,charts/alpha,charts/entropy,"
              "charts/q_mean,charts/sps";

@@ -84,19 +84,25 @@ TEST(CrossQAgent, TargetUsesJointBatchStatisticsAndStopsAtTermination) {
   EXPECT_NE(y[1], b.reward[1]);
 }
 
+// each unit's [w; b] has unit norm (the default, weight_norm_bias); the bias tensor follows its
+// weight in the parameter buffer
 TEST(CrossQAgent, WeightNormKeepsUnitRowsAfterEveryStep) {
   CrossQConfig c = small_config();
+  ASSERT_TRUE(c.weight_norm_bias);
   Rng rng(4);
   CrossQAgent agent(c, rng);
   for (int step = 0; step <= 6; ++step) {
     for (int i = 0; i < 2; ++i) {
       const nn::ParamSet& ps = agent.critic(i).params();
       int wn_tensors = 0;
-      for (const auto& t : ps.tensors) {
+      for (size_t ti = 0; ti < ps.tensors.size(); ++ti) {
+        const auto& t = ps.tensors[ti];
         if (!t.weight_norm) continue;
         ++wn_tensors;
+        const auto& bias = ps.tensors[ti + 1];
+        ASSERT_EQ(bias.cols, t.rows) << t.name;
         for (int r = 0; r < t.rows; ++r) {
-          double ss = 0;
+          double ss = std::pow(ps.w[bias.offset + r], 2);
           for (int k = 0; k < t.cols; ++k) ss += std::pow(ps.w[t.offset + r * t.cols + k], 2);
           ASSERT_NEAR(std::sqrt(ss), 1.0, 1e-5) << t.name << " row " << r << " after step " << step;
         }

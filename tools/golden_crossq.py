@@ -74,7 +74,7 @@ class Net:
             b = add(f"l{l}.b", rng.uniform(-bound, bound, hidden))
             self.layers.append((w, b, bn(f"bn{l}", hidden)))
             if weight_norm:
-                self.wn.append(w)
+                self.wn.append((w, b))
             fan = hidden
         bound = 1 / math.sqrt(fan)
         self.out_w = add("out.w", rng.uniform(-bound, bound, (n_out, fan)))
@@ -83,8 +83,11 @@ class Net:
             self.project()
 
     def project(self):
-        for w in self.wn:
-            w.div_(w.norm(dim=1, keepdim=True))
+        """WN of each unit's [weights; bias] together (the paper's Theorem 1 rescaling)."""
+        for w, b in self.wn:
+            n = torch.sqrt((w ** 2).sum(1) + b ** 2)
+            w.div_(n[:, None])
+            b.div_(n)
 
     def _bn(self, x, layer, mode):
         g, b, k = layer

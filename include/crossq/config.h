@@ -1,7 +1,6 @@
 // Every setting of a run, declared once (CleanRL style): its key, type, help line and checks.
 // The same key is `--key-with-dashes` on the command line, `key = value` in --set and a key in
-// config.json. Defaults resolve in layers: algorithm defaults, then the task's own defaults
-// (steps, warm-up, evaluation interval, action repeat, discount), then --config FILE, then
+// config.json. Defaults resolve in layers (below, default_config), then --config FILE, then
 // --set, then flags.
 #pragma once
 #include <cstdint>
@@ -31,14 +30,35 @@ struct OptionSpec {
 const std::vector<OptionSpec>& option_specs();
 // the algorithms `--algo` accepts
 const std::vector<std::string>& algo_names();
+// simba, bro and bro-fast (the residual agent family); the rest are the MLP family
+bool is_residual_algo(const std::string& algo);
+// keys crossq writes into config.json beside the settings (suite, run_keys, version, sources)
+bool is_bookkeeping_key(const std::string& key);
+
+// Precedence of defaults, lowest first: the algorithm's column, then the task's own defaults
+// (steps, warm-up, evaluation interval, action repeat, discount, reward scale), then the
+// algorithm's suite column: the values the seed paper's Table 1 gives that algorithm on dmc and
+// myo tasks (action_repeat, discount, warmup), which win over the task's. config.json records
+// under "sources" which layer each value came from ("algorithm", "task", "algorithm-suite",
+// "config", "set", "flag").
+const std::vector<std::string>& suite_column_keys();
+// the algorithm's suite column on a suite (empty for suites Table 1 does not cover)
+nlohmann::json suite_column(const std::string& algo, const std::string& suite);
 
 // defaults of an algorithm on a task: a full, valid configuration
 nlohmann::json default_config(const std::string& algo, const std::string& task);
+// adds the settings a run written by an earlier crossq lacks, with the values it ran with
+// (checkpoints and config.json from before a setting existed)
+void upgrade_config(nlohmann::json& cfg);
 // applies `overrides` (already typed JSON) onto `cfg`, checking keys, types and ranges; throws
 // a usage error naming the key and the fix (unknown keys get a did-you-mean)
-void apply_overrides(nlohmann::json& cfg, const nlohmann::json& overrides, const std::string& origin);
+void apply_overrides(nlohmann::json& cfg, const nlohmann::json& overrides, const std::string& origin,
+                     const std::string& source = "override");
 // parses `key=value` (from --set) into typed JSON using the option's type
 nlohmann::json parse_set(const std::string& assignment);
+// the table of every algorithm's defaults on cheetah-run and myo-reach (markdown), as
+// docs/algorithms.md holds it (`crossq algos --defaults-markdown`)
+std::string defaults_markdown();
 // checks cross-field constraints (batch <= replay capacity, ...) after all layers
 void validate_config(const nlohmann::json& cfg);
 

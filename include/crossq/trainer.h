@@ -19,10 +19,12 @@ namespace crossq {
 
 struct EvalResult {
   std::vector<double> returns;   // one per episode
-  std::vector<bool> successes;   // the success flag at each episode's end
+  std::vector<bool> successes;       // per episode: the task's success held at any step
+  std::vector<bool> successes_last;  // per episode: success at the episode's last step
   double mean() const;
   double stddev() const;         // population (ddof 0)
-  double success_rate() const;
+  double success_rate() const;   // fraction of episodes with success at any step (the score)
+  double success_last_rate() const;
 };
 
 // runs `episodes` episodes of the deterministic policy with `action_repeat`

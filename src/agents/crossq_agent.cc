@@ -58,6 +58,7 @@ void CrossQAgent::build_networks(Rng& rng) {
   c.weight_decay = cfg_.weight_decay;
   c.weight_norm = cfg_.weight_norm;
   c.weight_norm_bias = cfg_.weight_norm_bias;
+  c.orthogonal_init = cfg_.orthogonal_init;
   c.max_rows = 2 * B;
   for (int i = 0; i < 2; ++i) {
     critics_[i] = Mlp(c, rng);
@@ -71,6 +72,7 @@ void CrossQAgent::build_networks(Rng& rng) {
   a.out = 2 * cfg_.act_dim;  // [mean | log_std] heads
   a.weight_norm = cfg_.weight_norm_actor;
   a.weight_norm_bias = cfg_.weight_norm_bias;
+  a.head_split = cfg_.act_dim;  // the log-std head (orthogonal init: gain 1)
   a.max_rows = B;
   actor_ = Mlp(a, rng);
   log_alpha_ = std::log(cfg_.init_temperature);
@@ -138,14 +140,21 @@ void CrossQAgent::act(const float* obs, bool deterministic, Rng& rng, float* act
   }
   for (int j = 0; j < A; ++j) one_eps_[j] = static_cast<float>(rng.normal());
   float logp;
-  nn::tanh_gaussian_forward(action, &logp, head, one_eps_.data(), 1, A);
+  nn::tanh_gaussian_forward(action, &logp, head, one_eps_.data(), 1, A, cfg_.log_std_min);
+}
+
+float CrossQAgent::scheduled_lr(float lr) const {
+  // XQC's optax.linear_schedule(lr, lr_final, total updates), stepped by critic updates
+  if (cfg_.lr_decay_updates <= 0) return lr;
+  const double f = std::min(1.0, static_cast<double>(critic_updates_) / static_cast<double>(cfg_.lr_decay_updates));
+  return static_cast<float>(lr + (static_cast<double>(cfg_.lr_final) - lr) * f);
 }
 
 double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
   const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
   // a' ~ pi(.|s') from the actor in eval mode (SPEC 1.6)
   const float* head = actor_.forward(batch.next_obs.data(), B, Mode::kEval);
-  nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A);
+  nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A, cfg_.log_std_min);
   // the joint batch: rows 0..B-1 (s, a), rows B..2B-1 (s', a')
   for (int n = 0; n < B; ++n) {
     float* row = joint_.data() + static_cast<size_t>(n) * D;
@@ -185,7 +194,7 @@ double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
   }
 
   // phase 2, one critic per lane: loss gradient, backward, AdamW, WN, Polyak
-  nn::AdamConfig opt{cfg_.critic_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps};
+  nn::AdamConfig opt{scheduled_lr(cfg_.critic_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps};
   auto step = [&](int i) {
     Mlp& net = critics_[i];
     float* dq = dq_[i].data();
@@ -227,7 +236,7 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
   const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
   // actor in train mode, reparameterized sample
   const float* head = actor_.forward(batch.obs.data(), B, Mode::kTrain);
-  nn::tanh_gaussian_forward(act_.data(), logp_.data(), head, eps, B, A);
+  nn::tanh_gaussian_forward(act_.data(), logp_.data(), head, eps, B, A, cfg_.log_std_min);
   for (int n = 0; n < B; ++n) {
     float* row = xa_.data() + static_cast<size_t>(n) * D;
     std::copy_n(batch.obs.data() + static_cast<size_t>(n) * O, O, row);
@@ -262,9 +271,9 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
       dact_[static_cast<size_t>(n) * A + j] = dxa_[0][k] + dxa_[1][k];
     }
   nn::tanh_gaussian_backward(dhead_.data(), dact_.data(), dlogp_.data(), head, eps, act_.data(),
-                             B, A);
+                             B, A, cfg_.log_std_min);
   actor_.backward(dhead_.data(), true, nullptr);
-  nn::adamw_step(actor_.params(), {cfg_.actor_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
+  nn::adamw_step(actor_.params(), {scheduled_lr(cfg_.actor_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
   if (cfg_.weight_norm_actor) nn::weight_norm_project(actor_.params(), cfg_.weight_norm_bias);
 
   // temperature: loss = -log_alpha * (log pi + target_entropy), log pi detached; plain Adam
@@ -276,7 +285,7 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
   const double bc1 = 1.0 - std::pow(static_cast<double>(cfg_.beta1), static_cast<double>(alpha_steps_));
   const double bc2 = 1.0 - std::pow(static_cast<double>(cfg_.beta2), static_cast<double>(alpha_steps_));
   const double denom = std::sqrt(alpha_m_[1]) / std::sqrt(bc2) + cfg_.adam_eps;
-  log_alpha_ -= static_cast<float>(cfg_.temp_lr / bc1 * alpha_m_[0] / denom);
+  log_alpha_ -= static_cast<float>(scheduled_lr(cfg_.temp_lr) / bc1 * alpha_m_[0] / denom);
 
   stats.actor_updated = true;
   stats.actor_loss = loss;
@@ -296,6 +305,10 @@ UpdateStats CrossQAgent::update(const Batch& batch, Rng& rng) {
   if (critic_updates_ % cfg_.policy_delay == 0) {
     for (size_t k = 0; k < n; ++k) eps_[k] = static_cast<float>(rng.normal());
     actor_update(batch, eps_.data(), stats);
+  } else if (cfg_.actor_bn_every_step && cfg_.norm != nn::Norm::kNone) {
+    // XQC runs the actor's train-mode forward on every critic step (its optimizer is masked
+    // to every policy_delay-th): the BN running statistics follow each batch
+    actor_.forward(batch.obs.data(), cfg_.batch_size, Mode::kTrain);
   }
   stats.alpha = std::exp(log_alpha_);
   return stats;
@@ -304,7 +317,7 @@ UpdateStats CrossQAgent::update(const Batch& batch, Rng& rng) {
 std::vector<CriticDiagnostics> CrossQAgent::diagnostics() {
   std::vector<CriticDiagnostics> out(2);
   for (int i = 0; i < 2; ++i) {
-    out[i] = critic_diagnostics(critics_[i].params(), critics_[i].dense_weights(), cfg_.critic_lr,
+    out[i] = critic_diagnostics(critics_[i].params(), critics_[i].dense_weights(), scheduled_lr(cfg_.critic_lr),
                                 dead_[i]);
   }
   return out;

@@ -17,13 +17,21 @@ void add_algos(CLI::App& app) {
   auto json = std::make_shared<bool>(false);
   auto task = std::make_shared<std::string>("cheetah-run");
   cmd->add_flag("--json", *json, "Print a JSON array instead of a table");
+  auto markdown = std::make_shared<bool>(false);
+  cmd->add_flag("--defaults-markdown", *markdown,
+                "Print every algorithm's defaults on cheetah-run (and myo-reach where they differ) as "
+                "the markdown table of docs/algorithms.md");
   cmd->add_option("--task", *task, "Task whose observation and action sizes set the networks")
       ->capture_default_str();
-  cmd->callback([json, task] {
+  cmd->callback([json, task, markdown] {
+    if (*markdown) {
+      fmt::print("{}", defaults_markdown());
+      return;
+    }
     const TaskSpec ts = task_spec(*task);  // an unknown name fails before output
     nlohmann::json out = nlohmann::json::array();
     if (!*json)
-      fmt::print("{:<10} {:>4} {:>6} {:>8} {:>15} {:>15} {:>12}\n", "algo", "utd", "batch",
+      fmt::print("{:<15} {:>4} {:>6} {:>8} {:>15} {:>15} {:>12}\n", "algo", "utd", "batch",
                  "resets", "critic", "actor", "parameters");
     for (const auto& algo : algo_names()) {
       nlohmann::json cfg = default_config(algo, *task);
@@ -31,7 +39,7 @@ void add_algos(CLI::App& app) {
       const RunConfig rc = to_run_config(cfg, ts);
       Rng rng(0);
       const int64_t params = make_agent(rc, rng)->num_parameters();
-      const bool residual = algo == "simba" || algo == "bro" || algo == "bro-fast";
+      const bool residual = is_residual_algo(algo);
       auto shape = [&](const char* hidden, const char* depth) {
         return fmt::format("{}x{}{}", cfg[hidden].get<int>(), cfg[depth].get<int>(),
                            residual ? " blocks" : "");
@@ -55,7 +63,7 @@ void add_algos(CLI::App& app) {
                        {"quantiles", cfg["quantiles"]},
                        {"parameters", params}});
       } else {
-        fmt::print("{:<10} {:>4} {:>6} {:>8} {:>15} {:>15} {:>12}\n", algo, cfg["utd"].get<int>(),
+        fmt::print("{:<15} {:>4} {:>6} {:>8} {:>15} {:>15} {:>12}\n", algo, cfg["utd"].get<int>(),
                    cfg["batch_size"].get<int>(), resets, critic, actor, params);
       }
     }

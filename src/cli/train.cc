@@ -79,13 +79,30 @@ std::string variant_name(const json& cfg) {
 }
 
 std::string describe_default(const OptionSpec& s) {
-  // the default of each algorithm on a DMC-like task; task-carried keys say so
-  static const char* task_keys[] = {"steps", "warmup", "eval_every", "action_repeat", "discount", "reward_scale"};
+  if (s.key == "task" || s.key == "algo") return "";
+  auto show = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  // the values an algorithm's suite column (the seed paper's Table 1) sets on dmc and myo tasks
+  const auto& sk = suite_column_keys();
+  if (std::find(sk.begin(), sk.end(), s.key) != sk.end()) {
+    std::string out = "task's default; on dmc / myo tasks the algorithm's Table 1 column wins:";
+    std::map<std::string, std::vector<std::string>> by_value;  // "dmc 2, myo 2" -> algos
+    for (const auto& a : algo_names())
+      by_value["dmc " + show(suite_column(a, "dmc")[s.key]) + ", myo " + show(suite_column(a, "myo")[s.key])]
+          .push_back(a);
+    std::string sep = " ";
+    for (const auto& [v, algos] : by_value) {
+      std::string names;
+      for (const auto& a : algos) names += (names.empty() ? "" : " ") + a;
+      out += sep + names + ": " + v;
+      sep = "; ";
+    }
+    return out;
+  }
+  static const char* task_keys[] = {"steps", "eval_every", "reward_scale"};
   for (const char* k : task_keys)
     if (s.key == k) return "task's default";
-  if (s.key == "task" || s.key == "algo") return "";
   std::map<std::string, std::string> by_algo;
-  for (const auto& a : algo_names()) by_algo[a] = default_config(a, "pendulum")[s.key].dump();
+  for (const auto& a : algo_names()) by_algo[a] = show(default_config(a, "cheetah-run")[s.key]);
   std::string out = "default " + by_algo["crossq-wn"];
   for (const auto& a : algo_names())
     if (a != "crossq-wn" && by_algo[a] != by_algo["crossq-wn"]) out += "; " + a + " " + by_algo[a];
@@ -103,7 +120,7 @@ json given_settings(const std::string& config_file, const std::vector<std::strin
     if (file.is_discarded()) throw usage_error("--config " + config_file + " is not valid JSON", "fix the file's syntax");
     if (!file.is_object()) throw usage_error("--config " + config_file + ": expected a JSON object of settings", "write {\"key\": value, ...}");
     for (auto it = file.begin(); it != file.end(); ++it)
-      if (it.key() != "suite" && it.key() != "run_keys" && it.key() != "version") given[it.key()] = it.value();
+      if (!is_bookkeeping_key(it.key())) given[it.key()] = it.value();
   }
   for (const auto& s : sets) given.update(parse_set(s));
   for (const auto& [key, val] : flags)
@@ -124,6 +141,7 @@ void resume_run(Args& args) {
   if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("task") || !cfg.contains("algo"))
     throw usage_error("checkpoint " + checkpoint_path(dir) + " holds no valid configuration",
                       "the file is corrupt; start the run again with --overwrite");
+  upgrade_config(cfg);
   // what the user gave must agree with the run, except bookkeeping that does not change it
   const json given = given_settings(args.config_file, args.sets, args.flags);
   json probe = cfg;
@@ -163,7 +181,9 @@ void resume_run(Args& args) {
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train an agent: one run per seed, then evaluate");
   cmd->footer("Every hyperparameter above is also a key of --config FILE (JSON) and of --set key=value.\n"
-              "Precedence: algorithm defaults < task defaults < --config < --set < flags.\n"
+              "Precedence: the algorithm's column < the task's defaults < the algorithm's Table 1 column on\n"
+              "dmc and myo tasks (action_repeat, discount, warmup) < --config < --set < flags; config.json\n"
+              "records each value's layer under \"sources\" (docs/algorithms.md, \"Defaults\").\n"
               "Checkpoints: each run writes RUN_DIR/checkpoint.bin every --checkpoint-every env steps, at the\n"
               "end, and on SIGINT/SIGTERM (after the current agent step; exit status 130/143). Continue a run\n"
               "with `crossq train --resume RUN_DIR`: on one thread the resumed run's eval.csv and train.csv\n"
@@ -216,12 +236,12 @@ void add_train(CLI::App& app) {
         const std::string a = file.value("algo", algo), t = file.value("task", task);
         if (args->flags["algo"].empty() && args->flags["task"].empty()) cfg = default_config(a, t);
       }
-      apply_overrides(cfg, file, args->config_file);
+      apply_overrides(cfg, file, args->config_file, "config");
     }
-    for (const auto& s : args->sets) apply_overrides(cfg, parse_set(s), "--set " + s);
+    for (const auto& s : args->sets) apply_overrides(cfg, parse_set(s), "--set " + s, "set");
     for (const auto& [key, val] : args->flags) {
       if (val.empty() || key == "task" || key == "algo") continue;
-      apply_overrides(cfg, parse_set(key + "=" + val), flag_name(key));
+      apply_overrides(cfg, parse_set(key + "=" + val), flag_name(key), "flag");
     }
     validate_config(cfg);
     std::vector<uint64_t> seeds = args->seeds.empty() ? std::vector<uint64_t>{cfg["seed"].get<uint64_t>()}

@@ -1,6 +1,7 @@
 #include "crossq/nn/mlp.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "crossq/nn/layers.h"
 
@@ -60,8 +61,16 @@ Mlp::Mlp(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
 }
 
 void Mlp::reinitialize(Rng& rng) {
-  for (const Hidden& hl : hidden_) init_uniform_fan_in(ps_, hl.w, hl.b, rng);
-  init_uniform_fan_in(ps_, out_w_, out_b_, rng);
+  if (cfg_.orthogonal_init) {
+    const double sqrt2 = std::sqrt(2.0);
+    for (const Hidden& hl : hidden_) init_orthogonal_rows(ps_, hl.w, hl.b, 0, cfg_.hidden, sqrt2, rng);
+    const int split = std::clamp(cfg_.head_split, 0, cfg_.out);
+    if (cfg_.out - split > 0) init_orthogonal_rows(ps_, out_w_, out_b_, 0, cfg_.out - split, sqrt2, rng);
+    if (split > 0) init_orthogonal_rows(ps_, out_w_, out_b_, cfg_.out - split, split, 1.0, rng);
+  } else {
+    for (const Hidden& hl : hidden_) init_uniform_fan_in(ps_, hl.w, hl.b, rng);
+    init_uniform_fan_in(ps_, out_w_, out_b_, rng);
+  }
   auto init_bn = [&](const BnLayer& bn) {
     if (bn.gamma < 0) return;
     std::fill_n(ps_.param(bn.gamma), bn.C, 1.f);

@@ -135,4 +135,36 @@ void init_uniform_fan_in(ParamSet& ps, int tensor, int bias_tensor, Rng& rng) {
   }
 }
 
+void init_orthogonal_rows(ParamSet& ps, int tensor, int bias_tensor, int row0, int rows,
+                          double gain, Rng& rng) {
+  const Tensor& t = ps.tensors[tensor];
+  const int cols = t.cols;
+  // orthonormalize the shorter side: k vectors of length n
+  const bool by_rows = rows <= cols;
+  const int k = by_rows ? rows : cols, n = by_rows ? cols : rows;
+  std::vector<double> q(static_cast<size_t>(k) * n);  // init only, never in an update
+  for (double& x : q) x = rng.normal();
+  for (int i = 0; i < k; ++i) {  // modified Gram-Schmidt, twice for stability
+    double* qi = q.data() + static_cast<size_t>(i) * n;
+    for (int pass = 0; pass < 2; ++pass)
+      for (int j = 0; j < i; ++j) {
+        const double* qj = q.data() + static_cast<size_t>(j) * n;
+        double dot = 0;
+        for (int c = 0; c < n; ++c) dot += qi[c] * qj[c];
+        for (int c = 0; c < n; ++c) qi[c] -= dot * qj[c];
+      }
+    double ss = 0;
+    for (int c = 0; c < n; ++c) ss += qi[c] * qi[c];
+    const double inv = 1.0 / std::sqrt(ss);
+    for (int c = 0; c < n; ++c) qi[c] *= inv;
+  }
+  float* w = ps.param(tensor) + static_cast<long>(row0) * cols;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const double v = by_rows ? q[static_cast<size_t>(r) * n + c] : q[static_cast<size_t>(c) * n + r];
+      w[static_cast<long>(r) * cols + c] = static_cast<float>(gain * v);
+    }
+  if (bias_tensor >= 0) std::fill_n(ps.param(bias_tensor) + row0, rows, 0.f);
+}
+
 }  // namespace crossq::nn

@@ -39,9 +39,15 @@ struct CrossQConfig {
   int64_t brn_warmup = 100000;
   float brn_r_max = 3.f, brn_d_max = 5.f;
   bool weight_norm = true;          // critic hidden layers
-  bool weight_norm_bias = false;
+  bool weight_norm_bias = true;     // [w; b] together (the paper's Theorem 1 rescaling)
   bool weight_norm_actor = false;
   float critic_l2 = 0.f;            // soft L2 penalty c * sum ||W||^2 on critic hidden weights
+  bool orthogonal_init = false;     // orthogonal Linear init (XQC) instead of PyTorch's uniform
+  float log_std_min = -20.f;        // the actor's log-std clip is [log_std_min, 2]
+  // learning rates decay linearly to lr_final over lr_decay_updates critic updates (0: constant)
+  int64_t lr_decay_updates = 0;
+  float lr_final = 3e-5f;
+  bool actor_bn_every_step = false; // actor BN statistics from a train-mode forward each critic step
   int policy_delay = 3;
   int threads = 2;                  // 1 or 2 lanes
 };
@@ -77,6 +83,8 @@ class CrossQAgent final : public Agent {
 
  private:
   void build_networks(Rng& rng);
+  // a learning rate at the current critic update under the configured schedule
+  float scheduled_lr(float lr) const;
 
   CrossQConfig cfg_;
   nn::Mlp critics_[2], targets_[2], actor_;

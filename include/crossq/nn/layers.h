@@ -256,7 +256,8 @@ void layernorm_backward(T* din, T* dgamma, T* dbeta,  // (N,C), (C) or nullptr, 
 
 constexpr double kLogStdMin = -20.0, kLogStdMax = 2.0;  // SPEC 1
 
-// head rows are [mean (A) | log_std (A)]; log_std is clipped to [-20, 2].
+// head rows are [mean (A) | log_std (A)]; log_std is clipped to [ls_min, 2] (ls_min -20 as in
+// SAC and CrossQ; XQC uses -10).
 // u = mean + exp(log_std) * eps; action = tanh(u);
 // logp = sum_j [ -eps^2/2 - log_std - log(2 pi)/2 - log(1 - tanh(u)^2) ], with the tanh
 // correction in the stable form log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)).
@@ -265,7 +266,7 @@ void tanh_gaussian_forward(T* action,     // (N,A)
                            T* logp,       // (N)
                            const T* head, // (N,2A)
                            const T* eps,  // (N,A) standard normal noise
-                           int N, int A) {
+                           int N, int A, T ls_min = T(kLogStdMin)) {
   const T half_log_2pi = T(0.91893853320467274178);
   const T log2 = T(0.69314718055994530942);
   for (int n = 0; n < N; ++n) {
@@ -275,7 +276,7 @@ void tanh_gaussian_forward(T* action,     // (N,A)
     T* a = action + static_cast<long>(n) * A;
     T lp = 0;
     for (int j = 0; j < A; ++j) {
-      const T ls = std::clamp(ls_raw[j], T(kLogStdMin), T(kLogStdMax));
+      const T ls = std::clamp(ls_raw[j], ls_min, T(kLogStdMax));
       const T u = mu[j] + std::exp(ls) * e[j];
       a[j] = std::tanh(u);
       const T m2u = T(-2) * u;  // softplus(-2u), stable for both signs
@@ -289,7 +290,7 @@ void tanh_gaussian_forward(T* action,     // (N,A)
 // dhead from the gradients of the loss w.r.t. action and logp (eps held fixed):
 // d logp / du = 2 tanh(u); du/dmean = 1; du/dlog_std = std * eps; d logp / dlog_std
 // (direct) = -1; d action / du = 1 - tanh(u)^2. log_std's clip passes gradient inside
-// [-20, 2] (inclusive, as torch.clamp).
+// [ls_min, 2] (inclusive, as torch.clamp).
 template <class T>
 void tanh_gaussian_backward(T* dhead,          // (N,2A)
                             const T* daction,  // (N,A) or nullptr
@@ -297,7 +298,7 @@ void tanh_gaussian_backward(T* dhead,          // (N,2A)
                             const T* head,     // (N,2A)
                             const T* eps,      // (N,A)
                             const T* action,   // (N,A) forward output
-                            int N, int A) {
+                            int N, int A, T ls_min = T(kLogStdMin)) {
   for (int n = 0; n < N; ++n) {
     const T* ls_raw = head + static_cast<long>(n) * 2 * A + A;
     const T* e = eps + static_cast<long>(n) * A;
@@ -309,8 +310,8 @@ void tanh_gaussian_backward(T* dhead,          // (N,2A)
       const T ga = daction ? daction[static_cast<long>(n) * A + j] : T(0);
       const T du = ga * (T(1) - a[j] * a[j]) + gl * T(2) * a[j];
       dmu[j] = du;
-      const bool inside = ls_raw[j] >= T(kLogStdMin) && ls_raw[j] <= T(kLogStdMax);
-      const T ls = std::clamp(ls_raw[j], T(kLogStdMin), T(kLogStdMax));
+      const bool inside = ls_raw[j] >= ls_min && ls_raw[j] <= T(kLogStdMax);
+      const T ls = std::clamp(ls_raw[j], ls_min, T(kLogStdMax));
       dls[j] = inside ? du * std::exp(ls) * e[j] - gl : T(0);
     }
   }

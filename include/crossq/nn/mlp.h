@@ -26,6 +26,11 @@ struct MlpConfig {
   float weight_decay = 0.f;     // AdamW decay of every tensor not weight-normalized
   bool weight_norm = false;     // unit-norm rows on the hidden Linear layers (decay 0 there)
   bool weight_norm_bias = false;  // include the bias in the normalized vector
+  // orthogonal init (XQC): hidden layers and the first `out - head_split` output rows with gain
+  // sqrt 2, the last `head_split` output rows (the actor's log-std head) with gain 1, zero
+  // biases; false: PyTorch's Linear default
+  bool orthogonal_init = false;
+  int head_split = 0;
   int max_rows = 256;           // largest batch forward will see
 };
 

@@ -63,4 +63,11 @@ void weight_norm_project(ParamSet& ps, bool include_bias = false);
 // Linear default); other tensors keep what they hold
 void init_uniform_fan_in(ParamSet& ps, int tensor, int bias_tensor, Rng& rng);
 
+// rows [row0, row0 + rows) of a dense weight get an orthogonal (rows, cols) block times `gain`
+// (orthonormal rows when rows <= cols, else orthonormal columns: flax's and PyTorch's
+// `orthogonal` initializer, drawn from a Gaussian matrix by Gram-Schmidt in float64); the
+// bias tensor, if given, is zeroed over the same rows
+void init_orthogonal_rows(ParamSet& ps, int tensor, int bias_tensor, int row0, int rows,
+                          double gain, Rng& rng);
+
 }  // namespace crossq::nn

@@ -10,7 +10,7 @@ struct TaskMeasurement {
   int episodes = 0;
   double random_return_mean = 0.0;  // uniform random actions in the bounds, full episodes
   double random_return_std = 0.0;
-  double success_rate = 0.0;        // fraction of episodes whose last step reported success
+  double success_rate = 0.0;        // fraction of episodes with success at any step
   double steps_per_second = 0.0;    // env steps per second of wall time, one thread
 };
 
