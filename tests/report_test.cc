@@ -55,6 +55,18 @@ fs::path copy_run(const std::string& name, const std::string& rel = "walker-walk
   return dir;
 }
 
+// config.json's "sources" (which default layer a value came from) is bookkeeping: runs that
+// differ only there are one variant
+TEST(ReportRuns, SourcesAreNotAVariantSetting) {
+  std::vector<Excluded> excluded;
+  std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);
+  for (size_t i = 0; i < runs.size(); ++i)
+    runs[i].config["sources"] = {{"utd", i % 2 ? "flag" : "algorithm"}};
+  std::vector<std::string> names;
+  for (const auto& v : group_variants(runs)) names.push_back(v.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"crossq-wn utd=1", "crossq-wn utd=2", "sac"}));
+}
+
 TEST(ReportRuns, ReadsFixtureAndSplitsVariantsOnlyOnSettingsThatDiffer) {
   std::vector<Excluded> excluded;
   std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);
