@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <mutex>
 
 #include "crossq/error.h"
 #include "crossq/reset_schedule.h"
@@ -298,7 +300,16 @@ json default_config(const std::string& algo, const std::string& task) {
     for (const auto& a : algo_names()) list += (list.empty() ? "" : ", ") + a;
     throw usage_error("unknown algorithm '" + algo + "'", "choose one of: " + list);
   }
-  const TaskSpec ts = task_spec(task);  // throws with the known names
+  // a task's spec builds its model; --help and the defaults table ask for many configurations
+  static std::mutex mu;
+  static std::map<std::string, TaskSpec> specs;
+  TaskSpec ts;
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    auto it = specs.find(task);
+    if (it == specs.end()) it = specs.emplace(task, task_spec(task)).first;  // throws with the known names
+    ts = it->second;
+  }
   // the layers, lowest first: the algorithm's column, the task's defaults, then the
   // algorithm's suite column (its Table 1 values for dmc and myo tasks)
   const json layers[][2] = {
