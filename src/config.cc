@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <mutex>
 
 #include "crossq/error.h"
 #include "crossq/reset_schedule.h"
@@ -78,7 +76,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"lr_final", T::kFloat, "learning rate at the end of the run with lr_schedule linear", 0, 10},
       {"actor_bn_every_step", T::kBool, "update the actor's BN running statistics on every critic step (a train-mode forward on s), not only on actor steps"},
       {"reset_every", T::kInt, "env steps between full parameter resets (0: never)", 0, 1e12},
-      // baselines (SPEC 2; docs/algorithms.md)
+      // baselines (docs/algorithms.md)
       {"reset_steps", T::kString, "comma-separated env steps of full parameter resets, e.g. 15000,50000 (empty: none)"},
       {"critic_blocks", T::kInt, "residual blocks of the critic (simba, bro)", 0, 64},
       {"actor_blocks", T::kInt, "residual blocks of the actor (simba, bro)", 0, 64},
@@ -300,16 +298,7 @@ json default_config(const std::string& algo, const std::string& task) {
     for (const auto& a : algo_names()) list += (list.empty() ? "" : ", ") + a;
     throw usage_error("unknown algorithm '" + algo + "'", "choose one of: " + list);
   }
-  // a task's spec builds its model; --help and the defaults table ask for many configurations
-  static std::mutex mu;
-  static std::map<std::string, TaskSpec> specs;
-  TaskSpec ts;
-  {
-    std::lock_guard<std::mutex> lk(mu);
-    auto it = specs.find(task);
-    if (it == specs.end()) it = specs.emplace(task, task_spec(task)).first;  // throws with the known names
-    ts = it->second;
-  }
+  const TaskSpec ts = task_spec(task);  // throws with the known names
   // the layers, lowest first: the algorithm's column, the task's defaults, then the
   // algorithm's suite column (its Table 1 values for dmc and myo tasks)
   const json layers[][2] = {
@@ -361,20 +350,16 @@ std::string defaults_markdown() {
     rule += "---|";
   }
   out += "\n" + rule + "\n";
+  std::vector<std::pair<json, json>> cfgs;  // per algorithm: (cheetah-run, myo-reach)
+  for (const auto& a : algo_names()) cfgs.emplace_back(default_config(a, "cheetah-run"), default_config(a, "myo-reach"));
   for (const auto& s : option_specs()) {
     if (s.run_key || s.key == "task" || s.key == "algo") continue;
     std::string line = "| `" + s.key + "` |";
-    bool any_myo_diff = false;
-    for (const auto& a : algo_names()) {
-      const json d = default_config(a, "cheetah-run"), m = default_config(a, "myo-reach");
-      std::string cell = show(d[s.key]);
-      if (d[s.key] != m[s.key]) {
-        cell += " (myo " + show(m[s.key]) + ")";
-        any_myo_diff = true;
-      }
+    for (const auto& [dmc, myo] : cfgs) {
+      std::string cell = show(dmc[s.key]);
+      if (dmc[s.key] != myo[s.key]) cell += " (myo " + show(myo[s.key]) + ")";
       line += " " + cell + " |";
     }
-    (void)any_myo_diff;
     out += line + "\n";
   }
   return out;

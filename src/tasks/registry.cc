@@ -1,5 +1,8 @@
 #include "crossq/tasks/registry.h"
 
+#include <map>
+#include <mutex>
+
 #include "crossq/error.h"
 #include "crossq/tasks/pendulum.h"
 #include "crossq/tasks/suite.h"
@@ -48,6 +51,14 @@ std::unique_ptr<Task> make_task(const std::string& name) {
   throw usage_error("unknown task '" + name + "'", "known tasks: " + known);
 }
 
-TaskSpec task_spec(const std::string& name) { return make_task(name)->spec(); }
+TaskSpec task_spec(const std::string& name) {
+  // building a task loads its model; --help and the defaults table ask for a spec many times
+  static std::mutex mu;
+  static std::map<std::string, TaskSpec> specs;
+  std::lock_guard<std::mutex> lk(mu);
+  auto it = specs.find(name);
+  if (it == specs.end()) it = specs.emplace(name, make_task(name)->spec()).first;  // throws for unknown names
+  return it->second;
+}
 
 }  // namespace crossq
