@@ -1,5 +1,5 @@
 // crossq report's statistics at the paper's size: 25 tasks x 10 seeds per algorithm, 50,000
-// bootstrap replicates (SPEC 4), 2 threads. The numbers are in docs/performance.md.
+// bootstrap replicates (rliable protocol), 2 threads. The numbers are in docs/performance.md.
 #include <benchmark/benchmark.h>
 
 #include <cmath>

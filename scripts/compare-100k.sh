@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The baseline comparison of issue 7 (docs/algorithms.md, "Comparison at 100k env steps"):
+# The baseline comparison (docs/algorithms.md, "Comparison at 100k env steps"):
 # crossq-wn, simba, bro-fast and sac on cheetah-run and walker-walk, 100,000 env steps, seeds 0
 # and 1, UTD 2 for every method. Resumable across machines and sessions: a run whose results
 # are already in RESULTS (an eval.csv row at env step 100000) is skipped; a run with a

@@ -1,4 +1,4 @@
-// The CrossQ + WN agent's pieces against hand-computed values (issue 3's unit proofs).
+// The CrossQ + WN agent's pieces against hand-computed values.
 #include <cmath>
 #include <vector>
 

@@ -1,4 +1,4 @@
-// The baselines' pieces (issue 7): observation normalizer, quantile Huber loss, reset schedule
+// The baselines' pieces: observation normalizer, quantile Huber loss, reset schedule
 // (unit and through the trainer), the optimistic actor's KL weight, and the residual agents.
 #include <cmath>
 #include <cstring>

@@ -1,4 +1,4 @@
-// Learning check (issue 3): crossq-wn on the built-in pendulum at UTD 1 reaches a mean eval
+// Learning check: crossq-wn on the built-in pendulum at UTD 1 reaches a mean eval
 // return of at least -250 by 10,000 env steps on each of 3 fixed seeds. No retries. The critic
 // is 256 wide instead of 512 to keep the test's wall time under 3 minutes on 2 cores; every
 // other setting is the paper's default or the pendulum task's (docs/tasks.md).

@@ -1,4 +1,4 @@
-// SPEC 4 statistics on score sets small enough to check by hand.
+// rliable's statistics on score sets small enough to check by hand.
 #include <gtest/gtest.h>
 
 #include <vector>

@@ -1,4 +1,4 @@
-// tolerance() against values worked out by hand from its definition (TASKS 0).
+// tolerance() against values worked out by hand from its definition.
 #include <cmath>
 #include <limits>
 #include <stdexcept>

@@ -1,7 +1,7 @@
 // `crossq train` through the real binary: bad input fails at once (exit 2, one message naming
 // the key and the fix, nothing written); a run killed (SIGKILL) or stopped (SIGTERM/SIGINT) and
 // resumed writes the same eval.csv and train.csv as the uninterrupted run; divergence exits 3
-// and keeps the last good checkpoint (TASKS issue 6).
+// and keeps the last good checkpoint.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -12,7 +12,7 @@ layout follows crossq::nn::ResNet: in.w (H, in), in.b, [BRO: in_ln.g, in_ln.b], 
 SimBa: ln.g, ln.b, w1 (E, H), b1, w2 (H, E), b2 | BRO: w1, b1, ln1.g, ln1.b, w2, b2, ln2.g,
 ln2.b; [SimBa: fin_ln.g, fin_ln.b], out.w (out, H), out.b.
 
-The step (SPEC 2, src/agents/residual_agent.cc): observations normalized with given running
+The step (src/agents/residual_agent.cc): observations normalized with given running
 statistics; a' ~ pi(.|s') (tanh Gaussian, noise given); targets on (s', a'); per quantile
 Q = mean - pessimism |Q1 - Q2| / 2; y = r + gamma (1 - d) (Q - alpha log pi'); loss MSE (SimBa)
 or quantile Huber (BRO) per critic, summed; AdamW on each critic; Polyak into each target.

@@ -23,7 +23,7 @@ import torch
 
 torch.set_default_dtype(torch.float64)
 
-# the configuration the C++ test rebuilds (CrossQ + WN defaults, SPEC 1)
+# the configuration the C++ test rebuilds (CrossQ + WN defaults, the seed paper's Table 1)
 B, OBS, ACT, HID, ACT_HID, LAYERS = 256, 17, 6, 512, 256, 2
 LR, ACTOR_LR, TEMP_LR, WD = 3e-4, 3e-4, 1e-4, 1e-2
 BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
@@ -142,7 +142,7 @@ class Net:
         return torch.cat([torch.cat([m, v]) for m, v in self.running])
 
     def decay_groups(self, wn_decay_zero):
-        """SPEC 1.4: decay 0 on the weight-normalized layers (weight and bias), WD elsewhere."""
+        """Decay 0 on the weight-normalized layers (weight and bias), WD elsewhere."""
         zero, rest = [], []
         for name, t in self.params:
             is_wn_layer = name.startswith("l") and wn_decay_zero

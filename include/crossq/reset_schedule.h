@@ -1,4 +1,4 @@
-// When to reset every parameter (SPEC 2: SR-SAC every 80k env steps; BRO at 15k, 50k, 250k,
+// When to reset every parameter (SR-SAC, D'Oro et al. 2023: every 80k env steps; BRO, Nauman et al. 2024: BRO at 15k, 50k, 250k,
 // 500k, 750k). A reset is due at the first agent step whose env-step count reaches a scheduled
 // step; with action repeat 1 that is exactly the scheduled step. Points passed within one
 // agent step (action repeat larger than their gap) cause one reset, not several.

@@ -152,7 +152,7 @@ float CrossQAgent::scheduled_lr(float lr) const {
 
 double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
   const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
-  // a' ~ pi(.|s') from the actor in eval mode (SPEC 1.6)
+  // a' ~ pi(.|s') from the actor in eval mode
   const float* head = actor_.forward(batch.next_obs.data(), B, Mode::kEval);
   nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A, cfg_.log_std_min);
   // the joint batch: rows 0..B-1 (s, a), rows B..2B-1 (s', a')
@@ -185,7 +185,7 @@ double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
   };
   lanes_->run(forward);
 
-  // the target, without gradient (SPEC 1.5)
+  // the target, without gradient
   const float alpha = std::exp(log_alpha_);
   for (int n = 0; n < B; ++n) {
     const float qmin = std::min(qt_[0][n], qt_[1][n]);

@@ -18,7 +18,7 @@ CriticDiagnostics critic_diagnostics(const nn::ParamSet& ps, const std::vector<i
     }
     d.param_norm += std::sqrt(w2);
     d.grad_norm += std::sqrt(g2);
-    d.elr.push_back(w2 > 0 ? lr / w2 : 0.0);  // lr / ||W||_F^2 (SPEC 1, Diagnostics)
+    d.elr.push_back(w2 > 0 ? lr / w2 : 0.0);  // lr / ||W||_F^2 (van Laarhoven 2017)
   }
   for (double e : d.elr) d.elr_mean += e;
   if (!d.elr.empty()) d.elr_mean /= static_cast<double>(d.elr.size());

@@ -1,5 +1,5 @@
 // crossq report RUNS... --out DIR: the paper's statistics and figures from run folders
-// (SPEC 4, docs/report.md).
+// (rliable protocol, docs/report.md).
 #include <fmt/core.h>
 
 #include <chrono>

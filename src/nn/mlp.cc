@@ -37,7 +37,7 @@ Mlp::Mlp(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
   for (int l = 0; l < cfg.layers; ++l) {
     Hidden& hl = hidden_[l];
     const std::string p = "l" + std::to_string(l);
-    const float decay = cfg.weight_norm ? 0.f : cfg.weight_decay;  // SPEC 1.4
+    const float decay = cfg.weight_norm ? 0.f : cfg.weight_decay;  // no decay on WN layers
     hl.w = ps_.add(p + ".w", H, fan_in, decay, cfg.weight_norm, true);
     hl.b = ps_.add(p + ".b", 1, H, decay);
     dense_.push_back(hl.w);

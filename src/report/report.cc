@@ -183,7 +183,7 @@ std::string summary_markdown(const json& s) {
   const int ci = ci_percent(s);
   std::string md = "# crossq report\n\n";
   md += fmt::format("{} runs, {} variants; {}% stratified bootstrap percentile intervals from {} "
-                    "replicates (seed {}); normalized scores (SPEC 4). Definitions: docs/report.md.\n\n",
+                    "replicates (seed {}); normalized scores. Definitions: docs/report.md.\n\n",
                     s["runs"].size(), s["variants"].size(), ci, s["options"]["reps"].get<int>(),
                     s["options"]["seed"].get<uint64_t>());
   for (const auto& su : s["suites"]) {
@@ -217,7 +217,7 @@ figcaption { font-size: 0.9em; color: #555; }
 <h1>crossq report</h1>
 )";
   h << fmt::format("<p>{} runs, {} variants; {}% stratified bootstrap percentile intervals from {} "
-                   "replicates (seed {}). Scores are normalized (SPEC 4): DMC return / 1000, "
+                   "replicates (seed {}). Scores are normalized: DMC return / 1000, "
                    "muscle tasks success rate. All numbers: <a href=\"summary.json\">summary.json"
                    "</a>; tables: <a href=\"summary.md\">summary.md</a>.</p>\n",
                    s["runs"].size(), s["variants"].size(), ci, s["options"]["reps"].get<int>(),

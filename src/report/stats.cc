@@ -1,4 +1,4 @@
-// SPEC 4 statistics. Replicates run in blocks of kBlock, each block drawing from its own
+// rliable's statistics (Agarwal et al. 2021). Replicates run in blocks of kBlock, each block drawing from its own
 // Rng seeded by (seed, block), so the intervals do not depend on the thread count.
 #include "crossq/report/stats.h"
 

@@ -1,4 +1,4 @@
-// cheetah-run (TASKS 3).
+// cheetah-run.
 #include <algorithm>
 
 #include "crossq/tasks/mujoco_task.h"
@@ -23,7 +23,7 @@ class CheetahRun final : public MujocoTask {
 
  private:
   void initialize_episode(Rng& rng) override {
-    // limited joints ~ U(range), then let the body settle for 200 physics steps (TASKS 3)
+    // limited joints ~ U(range), then let the body settle for 200 physics steps
     for (int j = 0; j < m_->njnt; ++j)
       if (m_->jnt_limited[j])
         d_->qpos[m_->jnt_qposadr[j]] = rng.uniform(m_->jnt_range[2 * j], m_->jnt_range[2 * j + 1]);

@@ -3,7 +3,7 @@
 namespace crossq {
 
 void set_dmc_spec(TaskSpec& spec) {
-  // every DMC task: 1000 env steps, reward in [0, 1], score = return / 1000 (SPEC 3, 4)
+  // every DMC task: 1000 env steps, reward in [0, 1], score = return / 1000 (dm_control; rliable protocol)
   spec.suite = "dmc";
   spec.episode_steps = 1000;
   spec.score = TaskSpec::Score::kReturnOver1000;

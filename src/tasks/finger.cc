@@ -1,4 +1,4 @@
-// finger-turn-easy and finger-turn-hard (TASKS 6): turn the spinner so its tip lands in a
+// finger-turn-easy and finger-turn-hard: turn the spinner so its tip lands in a
 // target of radius 0.07 (easy) or 0.03 (hard).
 #include <cmath>
 
@@ -46,7 +46,7 @@ class FingerTurn final : public MujocoTask {
   void initialize_episode(Rng& rng) override {
     mj_kinematics(m_, d_);  // the spinner's position for the target
     set_target_angle(rng.uniform(-kPi, kPi));
-    // redraw the joints until the finger does not touch the spinner (TASKS 6)
+    // redraw the joints until the finger does not touch the spinner
     for (int i = 0; i < kMaxInitTries; ++i) {
       randomize_limited_and_rotational_joints(m_, d_, rng);
       mj_forward(m_, d_);

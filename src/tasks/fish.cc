@@ -1,4 +1,4 @@
-// fish-swim (TASKS 8): swim the fish's mouth into a randomly placed target, staying upright.
+// fish-swim: swim the fish's mouth into a randomly placed target, staying upright.
 #include <cmath>
 
 #include "crossq/error.h"

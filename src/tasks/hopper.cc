@@ -1,4 +1,4 @@
-// hopper-stand and hopper-hop (TASKS 5).
+// hopper-stand and hopper-hop.
 #include <cmath>
 
 #include "crossq/tasks/mujoco_task.h"

@@ -1,4 +1,4 @@
-// humanoid-stand, humanoid-walk, humanoid-run (TASKS 9) on MuJoCo's sample humanoid
+// humanoid-stand, humanoid-walk, humanoid-run on MuJoCo's sample humanoid
 // (Debian libmujoco-samples), which has dm_control's joint layout: nq 28, nv 27, nu 21.
 #include <cmath>
 #include <string>
@@ -39,7 +39,7 @@ class Humanoid final : public MujocoTask {
 
  private:
   void initialize_episode(Rng& rng) override {
-    // random orientation and joint angles, redrawn until nothing touches (TASKS 9)
+    // random orientation and joint angles, redrawn until nothing touches
     for (int i = 0; i < kMaxInitTries; ++i) {
       randomize_limited_and_rotational_joints(m_, d_, rng);
       mj_forward(m_, d_);

@@ -44,7 +44,7 @@ void randomize_limited_and_rotational_joints(const mjModel* m, mjData* d, Rng& r
         break;
       case mjJNT_BALL:
       case mjJNT_FREE: {
-        // dm_control draws rand(4), not randn(4): only non-negative components (TASKS 0)
+        // dm_control draws rand(4), not randn(4): only non-negative components
         double q[4], n = 0;
         for (double& c : q) { c = rng.uniform(); n += c * c; }
         n = std::sqrt(n);

@@ -1,4 +1,4 @@
-// Muscle tasks in the MyoSuite style (TASKS 11) on MuJoCo's sample arm26 (2 hinges, 6
+// Muscle tasks in the MyoSuite style (Caggiano et al. 2022) on MuJoCo's sample arm26 (2 hinges, 6
 // muscles; Debian libmujoco-samples): myo-reach / myo-reach-hard (fixed / random fingertip
 // target) and myo-pose / myo-pose-hard (fixed / random joint target). MyoSuite's hand model
 // is not available, so thresholds are rescaled to the 1 m arm (docs/tasks.md).

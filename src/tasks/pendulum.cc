@@ -8,7 +8,7 @@
 namespace crossq {
 
 namespace {
-// Gymnasium Pendulum-v1 constants (SPEC 3)
+// Gymnasium Pendulum-v1 constants
 constexpr double kG = 10.0, kM = 1.0, kL = 1.0, kDt = 0.05;
 constexpr double kMaxSpeed = 8.0, kMaxTorque = 2.0;
 constexpr double kPi = 3.14159265358979323846;

@@ -1,4 +1,4 @@
-// quadruped-walk and quadruped-run (TASKS 7): move forward in the torso's heading at 0.5 or
+// quadruped-walk and quadruped-run (dm_control): move forward in the torso's heading at 0.5 or
 // 5 m/s, starting from a random orientation.
 #include <cmath>
 #include <string>

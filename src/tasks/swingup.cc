@@ -1,4 +1,4 @@
-// pendulum-swingup and cartpole-swingup (TASKS 1, 2).
+// pendulum-swingup and cartpole-swingup.
 #include <algorithm>
 #include <cmath>
 

@@ -1,4 +1,4 @@
-// walker-stand, walker-walk, walker-run (TASKS 4).
+// walker-stand, walker-walk, walker-run.
 #include <string>
 
 #include "crossq/tasks/mujoco_task.h"

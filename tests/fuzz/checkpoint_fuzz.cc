@@ -1,5 +1,5 @@
 // libFuzzer target: checkpoint loading (Checkpoint::parse) must refuse any bytes with a
-// crossq::Error, never crash, hang or read out of bounds (TASKS issue 6).
+// crossq::Error, never crash, hang or read out of bounds.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 // libFuzzer target: configuration parsing as `crossq train` does it (--config JSON, --set
 // key=value, cross-field checks, the typed view) must answer any input with a crossq::Error,
-// never crash (TASKS issue 6). Input: first line for --set, the rest a --config file.
+// never crash. Input: first line for --set, the rest a --config file.
 #include <cstddef>
 #include <cstdint>
 #include <string>

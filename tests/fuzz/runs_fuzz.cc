@@ -1,5 +1,5 @@
 // libFuzzer target: the report's run-folder reader (report::read_run) must answer any
-// config.json / eval.csv / train.csv with a crossq::Error, never crash (TASKS issue 6). Input:
+// config.json / eval.csv / train.csv with a crossq::Error, never crash. Input:
 // the three files separated by a 0x01 byte; train.csv is left out when there is no second one.
 #include <unistd.h>
 

@@ -11,7 +11,7 @@ namespace crossq {
 
 // what one update (one critic step, plus an actor step when due) measured
 struct UpdateStats {
-  double critic_loss = 0.0;   // summed over critics (SPEC 1.5)
+  double critic_loss = 0.0;   // summed over critics
   bool actor_updated = false;
   double actor_loss = 0.0;    // valid when actor_updated
   double alpha_loss = 0.0;
@@ -20,7 +20,7 @@ struct UpdateStats {
   double q_mean = 0.0;        // mean Q(s, a) over critics and the replay rows
 };
 
-// per-critic diagnostics of SPEC 1 ("Diagnostics"), from the latest critic update
+// per-critic diagnostics of the seed paper's Fig. 3, from the latest critic update
 struct CriticDiagnostics {
   double param_norm = 0.0;         // sum over dense layers of ||W||_F
   double grad_norm = 0.0;          // sum over dense layers of ||dW||_F

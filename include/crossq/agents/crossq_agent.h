@@ -1,14 +1,14 @@
-// The soft actor-critic family of SPEC 1 and 2: crossq-wn (the default), crossq and sac are one
+// The soft actor-critic family (Palenicek et al.; Bhatt et al.; Haarnoja et al.): crossq-wn (the default), crossq and sac are one
 // implementation with different settings.
 //
-// critic update (SPEC 1.2, 1.5): a' ~ pi(.|s') from the eval-mode actor; the joint batch
+// critic update: a' ~ pi(.|s') from the eval-mode actor; the joint batch
 // X = [(s, a); (s', a')] (2B rows) goes through each online critic in train mode (BN statistics
 // over all 2B rows) and, with target networks, through each target critic in train mode
 // without touching its running statistics; y = r + gamma (1 - terminated) (min_i Qt_i(s', a')
 // - alpha log pi(a'|s')); loss = sum_i mean_B (Q_i(s, a) - y)^2. Without BN (sac) the online
 // critic sees only the B replay rows and the target only the B next rows: the same result.
 // Then AdamW, WN projection, Polyak. Each critic runs on its own lane (parallel.h).
-// actor update every policy_delay critic updates (SPEC 1.6): actor in train mode, critics in
+// actor update every policy_delay critic updates: actor in train mode, critics in
 // eval mode, loss = mean(alpha log pi - min_i Q_i); temperature loss -log_alpha (log pi +
 // target_entropy).
 #pragma once

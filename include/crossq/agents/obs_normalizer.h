@@ -1,4 +1,4 @@
-// Running mean / variance observation normalization (SimBa, Lee et al. 2025; SPEC 2). Updated
+// Running mean / variance observation normalization (SimBa, Lee et al. 2025). Updated
 // with every observation the agent collects (Welford / Chan et al.'s parallel update, in
 // float64 so a million updates lose nothing), applied to every observation the networks see:
 // (x - mean) / sqrt(var + eps), var the population variance. Before the first update it is the

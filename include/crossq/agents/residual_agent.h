@@ -1,4 +1,4 @@
-// SimBa and BRO (SPEC 2): soft actor-critic agents on residual LayerNorm trunks (nn/resnet.h).
+// SimBa and BRO (Lee et al. 2025; Nauman et al. 2024): soft actor-critic agents on residual LayerNorm trunks (nn/resnet.h).
 // One implementation, two settings:
 //   simba: obs normalization, SimBa trunks, scalar critics, target = min of the two target
 //          critics (pessimism 1), one actor.
@@ -11,7 +11,7 @@
 // `critics` 1 (SimBa's default) Q is the one critic's output and pessimism/optimism vanish.
 // critic update: a' ~ pi(.|s'); y = r + gamma (1 - terminated) (Qt(s', a') - alpha log pi(a'|s'))
 // (K values per row); loss per critic: MSE (K = 1) or quantile Huber (K > 1); AdamW; Polyak.
-// actor update: loss = mean(alpha log pi(a|s) - Q(s, a)); temperature as in SPEC 1.6.
+// actor update: loss = mean(alpha log pi(a|s) - Q(s, a)); temperature as in crossq_agent.h.
 // optimistic actor (BRO, after Nauman & Cygan's dual actor-critic): it outputs a mean mu_o; its
 // policy is N(mu_o, std_multiplier * sigma_c) with sigma_c the conservative actor's std
 // (detached), squashed by tanh. Loss = mean(-Q_ub(s, a_o)) + w_kl * KL(pi_o || pi_c), with

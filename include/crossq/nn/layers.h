@@ -254,7 +254,7 @@ void layernorm_backward(T* din, T* dgamma, T* dbeta,  // (N,C), (C) or nullptr, 
 
 // ---------------------------------------------------------------- tanh-squashed Gaussian
 
-constexpr double kLogStdMin = -20.0, kLogStdMax = 2.0;  // SPEC 1
+constexpr double kLogStdMin = -20.0, kLogStdMax = 2.0;  // SAC and CrossQ
 
 // head rows are [mean (A) | log_std (A)]; log_std is clipped to [ls_min, 2] (ls_min -20 as in
 // SAC and CrossQ; XQC uses -10).
@@ -327,7 +327,7 @@ void tanh_mean(T* action, const T* head, int N, int A) {  // (N,A), (N,2A)
 
 // ---------------------------------------------------------------- residual block
 
-// SimBa's pre-LN residual block (SPEC 2): out = x + W2 ReLU(W1 LN(x) + b1) + b2, with W1 (4C,C)
+// SimBa's pre-LN residual block (Lee et al. 2025): out = x + W2 ReLU(W1 LN(x) + b1) + b2, with W1 (4C,C)
 // expanding and W2 (C,4C) projecting back. Caches are (N,C) ln, xhat; (N) rstd; (N,E) h.
 template <class T>
 struct ResidualCache {
@@ -363,7 +363,7 @@ void residual_backward(T* din, T* dln_g, T* dln_b, T* dw1, T* db1, T* dw2, T* db
 
 // ---------------------------------------------------------------- BRO block
 
-// BroNet's residual block (Nauman et al. 2024; SPEC 2): out = x + LN2(W2 ReLU(LN1(W1 x + b1)) +
+// BroNet's residual block (Nauman et al. 2024): out = x + LN2(W2 ReLU(LN1(W1 x + b1)) +
 // b2), both Linear layers (C,C). Caches: tmp (N,C) pre-LN values, xhat1/xhat2 (N,C),
 // rstd1/rstd2 (N), h (N,C) ReLU output.
 template <class T>

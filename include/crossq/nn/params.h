@@ -15,7 +15,7 @@ struct Tensor {
   long offset = 0;            // first element in the buffers
   int rows = 0, cols = 0;     // (rows, cols); vectors have rows == 1
   float weight_decay = 0.f;   // AdamW decoupled decay for this tensor
-  bool weight_norm = false;   // rows projected to unit L2 norm after every step (SPEC 1.3)
+  bool weight_norm = false;   // rows projected to unit L2 norm after every step (the seed paper's WN)
   bool dense_weight = false;  // a Linear weight (diagnostics: norms, effective lr)
   long size() const { return static_cast<long>(rows) * cols; }
 };

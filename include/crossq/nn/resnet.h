@@ -1,4 +1,4 @@
-// Residual trunks of the baselines (SPEC 2), built from layers.h:
+// Residual trunks of the baselines (SimBa, BRO), built from layers.h:
 //   SimBa (Lee et al. 2025): Linear(H) -> { x + W2 ReLU(W1 LN(x)) } x L (W1 expands to 4H)
 //                            -> LN -> Linear(out)
 //   BroNet (Nauman et al. 2024): Linear(H) -> LN -> ReLU -> { x + LN(W2 ReLU(LN(W1 x))) } x L

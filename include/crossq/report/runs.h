@@ -27,7 +27,7 @@ struct Run {
   nlohmann::json config;         // config.json as written
   std::string variant;           // set by group_variants
   std::vector<int64_t> steps;    // (evals) eval.csv env_step, increasing
-  std::vector<double> scores;    // (evals) eval.csv score, normalized (SPEC 4)
+  std::vector<double> scores;    // (evals) eval.csv score, normalized (rliable protocol)
   Diagnostics diagnostics;       // empty without train.csv
 };
 

@@ -1,4 +1,4 @@
-// The evaluation statistics of SPEC 4 (Agarwal et al. 2021, "rliable") as pure functions.
+// The evaluation statistics of rliable (Agarwal et al. 2021, "rliable") as pure functions.
 //
 // A score set is stratified by task: `TaskScores[t]` holds the normalized scores of task t's
 // runs (one per seed). Tasks may hold different numbers of runs; with equal counts every
@@ -52,7 +52,7 @@ struct Aggregates {
 };
 
 // the four aggregates with intervals from one set of replicates: each replicate resamples,
-// with replacement and independently per task, that task's runs (SPEC 4)
+// with replacement and independently per task, that task's runs
 Aggregates bootstrap_aggregates(const TaskScores& s, const BootstrapOptions& opt);
 // a performance profile at each tau with pointwise intervals
 std::vector<Interval> bootstrap_profile(const TaskScores& s, std::span<const double> taus,

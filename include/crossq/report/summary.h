@@ -1,4 +1,4 @@
-// Every number of a report, computed from aligned runs (SPEC 4), as one JSON document: what
+// Every number of a report, computed from aligned runs (rliable protocol), as one JSON document: what
 // summary.json holds and what the tables and figures are drawn from (schema: docs/report.md).
 #pragma once
 #include <string>

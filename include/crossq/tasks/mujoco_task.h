@@ -1,4 +1,4 @@
-// The shared MuJoCo base of the DMC and muscle tasks (TASKS 0): loads an MJCF, steps with
+// The shared MuJoCo base of the DMC and muscle tasks: loads an MJCF, steps with
 // dm_control's legacy stepping, saves and restores the state exactly. A concrete task is small
 // (STYLE 6): physics accessors, initialize_episode, observation, reward.
 #pragma once
@@ -19,7 +19,7 @@ std::string asset_path(const std::string& file);
 // if set, else /usr/share/mujoco/model
 std::string mujoco_sample_path(const std::string& file);
 
-// dm_control's joint randomizer (TASKS 0): limited hinge/slide ~ U(range); unlimited hinge
+// dm_control's joint randomizer: limited hinge/slide ~ U(range); unlimited hinge
 // ~ U(-pi, pi); free and ball joints get a random quaternion (rand(4) normalized, as the
 // original); unlimited slides are left alone
 void randomize_limited_and_rotational_joints(const mjModel* m, mjData* d, Rng& rng);
@@ -68,14 +68,14 @@ class MujocoTask : public Task {
   virtual void observation(std::vector<double>& out) = 0;
   virtual double reward() = 0;
   virtual bool success() { return false; }
-  // writes the action to ctrl; the default copies it unchanged (TASKS 0)
+  // writes the action to ctrl; the default copies it unchanged
   virtual void before_step(const float* action);
   // task variables beyond the physics (e.g. a target), for state()/set_state()
   virtual std::vector<double> task_state() const { return {}; }
   virtual void set_task_state(const std::vector<double>& s, size_t offset) {}
   virtual size_t task_state_size() const { return 0; }
 
-  // dm_control's legacy step (TASKS 0): mj_step2, mj_step (n-1 times), mj_step1
+  // dm_control's legacy step: mj_step2, mj_step (n-1 times), mj_step1
   void physics_step(int nstep);
 
   // name lookups that throw crossq::Error naming the model on a miss

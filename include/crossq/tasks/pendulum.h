@@ -1,4 +1,4 @@
-// `pendulum`: Gymnasium Pendulum-v1 dynamics, built in (no MuJoCo), for quick checks (SPEC 3).
+// `pendulum`: Gymnasium Pendulum-v1 dynamics, built in (no MuJoCo), for quick checks.
 #pragma once
 #include "crossq/tasks/task.h"
 

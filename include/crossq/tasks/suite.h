@@ -1,4 +1,4 @@
-// Factories of the MuJoCo tasks (SPEC 3, TASKS 1-11); registry.cc lists them by name.
+// Factories of the MuJoCo tasks (after dm_control and MyoSuite); registry.cc lists them by name.
 #pragma once
 #include <memory>
 
@@ -21,7 +21,7 @@ std::unique_ptr<Task> make_quadruped(double move_speed);
 std::unique_ptr<Task> make_myo_reach(bool random_target);
 std::unique_ptr<Task> make_myo_pose(bool random_target);
 
-// DMC suite settings shared by every DMC task (SPEC 1, 3)
+// DMC suite settings shared by every DMC task (dm_control; the seed paper's Table 1)
 void set_dmc_spec(TaskSpec& spec);
 
 }  // namespace crossq

@@ -11,13 +11,13 @@
 
 namespace crossq {
 
-// training defaults a task carries where the paper's defaults do not fit it (SPEC 1, 3);
+// training defaults a task carries where the paper's defaults do not fit it;
 // a value of 0 means "use the algorithm's default"
 struct TaskDefaults {
   int64_t steps = 1000000;      // env steps of training
   int64_t warmup = 5000;        // uniform random transitions before learning (0: algo default)
   int64_t eval_every = 25000;   // env steps between evaluations
-  int action_repeat = 2;        // env steps per agent step (SPEC 1: 2 on DMC and muscle tasks)
+  int action_repeat = 2;        // env steps per agent step (the seed paper: 2 on DMC and muscle tasks)
   double discount = 0.99;       // 0.95 for muscle tasks
   double reward_scale = 1.0;    // rewards enter the replay buffer multiplied by this
 };
@@ -33,7 +33,7 @@ struct TaskSpec {
   std::vector<float> act_high;    // (act_dim) upper action bounds
   std::string suite;              // "dmc", "myo" or "builtin": groups tasks in reports
   bool has_success = false;       // episodes report a `success` flag (muscle tasks)
-  // normalized score of an evaluation (SPEC 4): DMC return / 1000; muscle tasks the success
+  // normalized score of an evaluation (rliable protocol): DMC return / 1000; muscle tasks the success
   // rate; other tasks (return - score_low) / (score_high - score_low), clipped to [0, 1]
   enum class Score { kReturnOver1000, kSuccessRate, kAffine } score = Score::kReturnOver1000;
   double score_low = 0.0, score_high = 1000.0;  // for Score::kAffine
@@ -48,7 +48,7 @@ struct StepResult {
   bool success = false;     // task-defined success at this step (muscle tasks)
 };
 
-// the normalized score of an evaluation's mean return and success rate (SPEC 4)
+// the normalized score of an evaluation's mean return and success rate (rliable protocol)
 double normalized_score(const TaskSpec& spec, double return_mean, double success_rate);
 
 class Task {

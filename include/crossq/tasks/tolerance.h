@@ -1,4 +1,4 @@
-// dm_control's reward shaping function (TASKS 0, SPEC 3): 1 inside [lo, hi], falling off
+// dm_control's reward shaping function (dm_control, Tassa et al. 2018): 1 inside [lo, hi], falling off
 // outside over `margin` with a chosen sigmoid. Pure; every DMC reward is built from it.
 #pragma once
 
