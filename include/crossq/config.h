@@ -40,7 +40,7 @@ bool is_bookkeeping_key(const std::string& key);
 // algorithm's suite column: the values the seed paper's Table 1 gives that algorithm on dmc and
 // myo tasks (action_repeat, discount, warmup), which win over the task's. config.json records
 // under "sources" which layer each value came from ("algorithm", "task", "algorithm-suite",
-// "config", "set", "flag").
+// "config", "set", "flag"; "jobs" for threads chosen from the cores and --jobs).
 const std::vector<std::string>& suite_column_keys();
 // the algorithm's suite column on a suite (empty for suites Table 1 does not cover)
 nlohmann::json suite_column(const std::string& algo, const std::string& suite);

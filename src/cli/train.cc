@@ -250,7 +250,10 @@ void add_train(CLI::App& app) {
     // never more worker threads than cores: with parallel runs each gets one lane
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     if (args->flags["threads"].empty())
+{
       cfg["threads"] = std::max(1, std::min<int>(2, static_cast<int>(cores) / jobs));
+      cfg["sources"]["threads"] = "jobs";  // cores shared among the --jobs parallel runs
+    }
 
     // every folder is checked before any run starts, so bad input writes nothing
     const std::string group = fmt::format("{}/{}/{}{}", args->out, cfg["task"].get<std::string>(),
