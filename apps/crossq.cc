@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   crossq::cli::add_bench(app);
   crossq::cli::add_report(app);
   crossq::cli::add_algos(app);
+  crossq::cli::refuse_empty_values(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "crossq/error.h"
+#include "crossq/run_folder.h"
 
 namespace crossq {
 
@@ -154,7 +155,8 @@ void CheckpointWriter::write(const std::string& path) const {
 }
 
 Checkpoint Checkpoint::load(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO in its place must not block the open; it is refused below
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     throw Error("cannot open checkpoint " + path + ": " + std::strerror(errno),
                 "pass the run folder that `crossq train` wrote (it holds checkpoint.bin)", kExitUsage);
@@ -162,6 +164,10 @@ Checkpoint Checkpoint::load(const std::string& path) {
   if (::fstat(fd, &st) != 0) {
     ::close(fd);
     throw Error("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error("checkpoint " + path + " is not a regular file", "restore the run's checkpoint.bin", kExitUsage);
   }
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
@@ -216,11 +222,16 @@ Checkpoint Checkpoint::parse(std::string bytes, const std::string& origin) {
     std::memcpy(&size, b.data() + pos + 4 + len, 8);
     const size_t data_at = pos + 4 + len + 8;
     if (size > end - data_at || end - data_at - size < 4)
-      throw bad("section '" + name + "' runs past the end of the file");
+      throw bad("section '" + printable(name, 60) + "' runs past the end of the file");
     uint32_t want;
     std::memcpy(&want, b.data() + data_at + size, 4);
     const uint32_t got = crc32(b.data() + pos, data_at + size - pos);
-    if (got != want) throw bad("checksum mismatch in section '" + name + "'");
+    if (got != want) throw bad("checksum mismatch in section '" + printable(name, 60) + "'");
+    // names are crossq's own ASCII identifiers; anything else never reaches a message raw
+    for (unsigned char ch : name)
+      if (ch < 0x20 || ch >= 0x7f)
+        throw bad("section name '" + printable(name, 60) + "' at byte " + std::to_string(pos) + " holds non-printable bytes");
+
     if (c.index_.count(name)) throw bad("section '" + name + "' appears twice");
     c.index_[name] = {data_at, static_cast<size_t>(size)};
     c.order_.push_back(name);
@@ -235,7 +246,7 @@ Checkpoint Checkpoint::parse(std::string bytes, const std::string& origin) {
 std::string_view Checkpoint::get(const std::string& name) const {
   auto it = index_.find(name);
   if (it == index_.end())
-    throw Error("checkpoint " + origin_ + " has no section '" + name + "'",
+    throw Error("checkpoint " + origin_ + " has no section '" + printable(name, 60) + "'",
                 "it was written by another crossq version or for another algorithm", kExitUsage);
   return std::string_view(bytes_.data() + it->second.first, it->second.second);
 }

@@ -365,8 +365,47 @@ std::string defaults_markdown() {
   return out;
 }
 
+static json checked_config_unprefixed(const json& cfg, const std::string& origin);
+
 bool is_bookkeeping_key(const std::string& key) {
-  return key == "suite" || key == "run_keys" || key == "version" || key == "sources";
+  return key == "suite" || key == "run_keys" || key == "version" || key == "sources" || key == "run_id";
+}
+
+json checked_config(const json& cfg, const std::string& origin) {
+  try {
+    return checked_config_unprefixed(cfg, origin);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.compare(0, origin.size(), origin) == 0) throw;
+    throw Error(origin + ": " + what, e.hint(), e.exit_code());
+  }
+}
+
+static json checked_config_unprefixed(const json& cfg, const std::string& origin) {
+  if (!cfg.is_object())
+    throw usage_error(origin + ": the settings are not a JSON object", "start the run again");
+  for (const char* k : {"task", "algo"})
+    if (!cfg.contains(k) || !cfg[k].is_string())
+      throw usage_error(origin + ": the settings name no " + std::string(k), "start the run again");
+  json out = default_config(cfg["algo"], cfg["task"]);  // checks both names
+  for (const auto& s : option_specs())
+    if (!cfg.contains(s.key))
+      throw usage_error(origin + ": the settings lack '" + s.key + "'",
+                        "they were written by another crossq or edited; start the run again");
+  json given = cfg;
+  given.erase("task");
+  given.erase("algo");
+  out.erase("sources");
+  apply_overrides(out, given, origin);  // names, types, ranges
+  validate_config(out);                            // constraints between settings
+  // the bookkeeping as recorded; the suite is the task's, whatever the file said
+  for (const char* k : {"sources", "run_id", "version"})
+    if (cfg.contains(k)) out[k] = cfg[k];
+  if (out.contains("sources") && !out["sources"].is_object())
+    throw usage_error(origin + ": 'sources' is not an object", "start the run again");
+  if (out.contains("run_id") && !out["run_id"].is_string())
+    throw usage_error(origin + ": 'run_id' is not a string", "start the run again");
+  return out;
 }
 
 void apply_overrides(json& cfg, const json& overrides, const std::string& origin,

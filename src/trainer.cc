@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <tuple>
 
 #include <fmt/core.h>
@@ -18,6 +20,7 @@
 #include "crossq/agents/residual_agent.h"
 #include "crossq/reset_schedule.h"
 #include "crossq/error.h"
+#include "crossq/run_folder.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq {
@@ -73,6 +76,13 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
     bool done = false, success_any = false, success_last = false;
     while (!done) {
       agent.act(obs.data(), true, rng, a.data());
+      for (int j = 0; j < sp.act_dim; ++j)
+        if (!std::isfinite(a[j]))
+          throw Error(fmt::format("training diverged: the policy's evaluation action holds {} (component {})",
+                                  std::isnan(a[j]) ? "NaN" : "Inf", j),
+                      "the last good checkpoint, if any, is kept in the run folder; lower the learning "
+                      "rates or the UTD ratio",
+                      kExitDiverged);
       to_task_units(sp, a.data(), u.data());
       for (int k = 0; k < action_repeat && !done; ++k) {
         const EnvStep r = env.step(u.data(), obs.data());
@@ -97,26 +107,42 @@ std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
   return std::make_unique<CrossQAgent>(rc.agent, rng);
 }
 
-Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir) : cfg_(cfg), dir_(std::move(run_dir)) {
-  env_ = std::make_unique<Env>(make_task(cfg["task"]));
-  eval_env_ = std::make_unique<Env>(make_task(cfg["task"]));
-  rc_ = to_run_config(cfg, env_->spec());
-  Rng init = stream(rc_.seed, 1);
-  agent_ = make_agent(rc_, init);
+void check_memory(const RunConfig& rc, const TaskSpec& sp) {
+  // the replay buffer is allocated in full up front: refuse one the machine cannot hold
+  const int64_t rows = std::min(rc.replay_capacity, rc.steps / rc.action_repeat + 1);
+  const double replay_bytes =
+      static_cast<double>(rows) * static_cast<double>(ReplayBuffer::bytes_per_transition(sp.obs_dim, sp.act_dim));
+  const double ram = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  if (ram > 0 && replay_bytes > 0.9 * ram)
+    throw usage_error(fmt::format("the replay buffer would take {:.1f} GiB ({} transitions), more than this "
+                                  "machine's {:.1f} GiB of memory",
+                                  replay_bytes / (1 << 30), rows, ram / (1 << 30)),
+                      "lower --replay-capacity (or --steps)");
+}
+
+void preflight(const nlohmann::json& cfg) {
+  const nlohmann::json c = checked_config(cfg, "the run's settings");
+  const TaskSpec sp = task_spec(c["task"]);
+  check_memory(to_run_config(c, sp), sp);
+}
+
+Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock)
+    : cfg_(checked_config(cfg, "the run's settings")), dir_(std::move(run_dir)), lock_(std::move(lock)) {
+  env_ = std::make_unique<Env>(make_task(cfg_["task"]));
+  eval_env_ = std::make_unique<Env>(make_task(cfg_["task"]));
+  rc_ = to_run_config(cfg_, env_->spec());
+  check_memory(rc_, env_->spec());
+  try {
+    Rng init = stream(rc_.seed, 1);
+    agent_ = make_agent(rc_, init);
+  } catch (const std::bad_alloc&) {
+    throw usage_error("not enough memory for the networks of this configuration",
+                      "lower --critic-hidden, --actor-hidden or --batch-size");
+  }
+  if (!lock_.held()) lock_ = RunLock::acquire(dir_);
 }
 
 Trainer::~Trainer() = default;
-
-void Trainer::write_eval_row(int64_t env_step, const EvalResult& r, double wall) {
-  std::ofstream f(dir_ + "/eval.csv", std::ios::app);
-  double lo = r.returns.empty() ? 0 : r.returns[0], hi = lo;
-  for (double x : r.returns) { lo = std::min(lo, x); hi = std::max(hi, x); }
-  const double score = normalized_score(eval_env_->spec(), r.mean(), r.success_rate());
-  f << fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.3f}\n", env_step, r.mean(),
-                   r.stddev(), lo, hi, r.success_rate(), r.success_last_rate(), score,
-                   r.returns.size(), wall);
-  if (!f) throw Error("cannot write " + dir_ + "/eval.csv", "check the disk and the folder's permissions");
-}
 
 std::string find_nonfinite(Agent& agent) {
   // parameters, optimizer moments and running statistics are float32 arrays named
@@ -141,56 +167,19 @@ std::string find_nonfinite(Agent& agent) {
   return {};
 }
 
-void Trainer::check_finite(int64_t env_step, int64_t updates) {
-  const std::string bad = find_nonfinite(*agent_);
-  if (!bad.empty())
-    throw Error(fmt::format("training diverged: {} at env step {} (update {})", bad, env_step, updates),
-                fmt::format("the last good checkpoint, if any, is kept in {}; lower the learning "
-                            "rates or the UTD ratio", checkpoint_path(dir_)),
-                kExitDiverged);
-}
-
 namespace {
-
-// the size of a file, or -1 when it does not exist
-int64_t file_size(const std::string& path) {
-  std::error_code ec;
-  const auto n = fs::file_size(path, ec);
-  return ec ? -1 : static_cast<int64_t>(n);
+Error diverged(const std::string& what, const std::string& run_dir) {
+  return Error("training diverged: " + what,
+               fmt::format("the last good checkpoint, if any, is kept in {}; lower the learning "
+                           "rates or the UTD ratio", checkpoint_path(run_dir)),
+               kExitDiverged);
 }
-
-// makes a log file durable before a checkpoint records its length
-void fsync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-// cuts a log file back to the length a checkpoint recorded: rows written after it are redone
-void truncate_log(const std::string& path, int64_t bytes) {
-  const int64_t have = file_size(path);
-  if (have < bytes)
-    throw Error(fmt::format("cannot resume: {} holds {} bytes, the checkpoint recorded {}", path,
-                            std::max<int64_t>(have, 0), bytes),
-                "the run folder was modified after the checkpoint; start the run again", kExitUsage);
-  fs::resize_file(path, static_cast<uintmax_t>(bytes));
-}
-
-// the loop's scalar counters, checkpointed as one array (order is the format)
-struct Counters {
-  int64_t env_step = 0, transitions = 0, updates = 0, next_eval = 0, last_eval_step = -1,
-          next_reset = -1, next_checkpoint = -1, n_upd = 0, n_actor = 0, interval_step0 = 0,
-          episode_step = 0, eval_csv_bytes = 0, train_csv_bytes = 0, has_eval = 0;
-};
-// and its floating-point accumulators
-struct Sums {
-  double critic = 0, actor = 0, alpha_loss = 0, entropy = 0, q = 0, alpha = 0, elapsed_s = 0,
-         update_s = 0, last_eval_return = 0;
-};
-
 }  // namespace
+
+void check_finite(Agent& agent, const std::string& run_dir, int64_t env_step, int64_t updates) {
+  const std::string bad = find_nonfinite(agent);
+  if (!bad.empty()) throw diverged(fmt::format("{} at env step {} (update {})", bad, env_step, updates), run_dir);
+}
 
 std::string checkpoint_path(const std::string& run_dir) { return run_dir + "/checkpoint.bin"; }
 
@@ -206,291 +195,442 @@ void install_stop_handlers() {
   sa.sa_flags = SA_RESTART | SA_RESETHAND;  // a second signal of the same kind kills at once
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGXFSZ, SIG_IGN);  // a write past RLIMIT_FSIZE fails with EFBIG, checked like ENOSPC
 }
 int pending_stop_signal() { return g_stop_signal; }
 void clear_stop_signal() { g_stop_signal = 0; }
 
-void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoint* resume) {
-  const TaskSpec& sp = env_->spec();
-  const int O = sp.obs_dim, A = sp.act_dim;
-  const auto t0 = Clock::now();
-  auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  const std::string eval_path = dir_ + "/eval.csv", train_path = dir_ + "/train.csv";
 
-  // random streams, seeded apart (the evaluation env has its own)
-  Rng env_rng = stream(rc_.seed, 2), eval_rng = stream(rc_.seed, 3), act_rng = stream(rc_.seed, 4),
-      replay_rng = stream(rc_.seed, 5), update_rng = stream(rc_.seed, 6),
-      reset_rng = stream(rc_.seed, 7);
-  const std::pair<const char*, Rng*> rngs[] = {{"rng.env", &env_rng},       {"rng.eval", &eval_rng},
-                                               {"rng.act", &act_rng},       {"rng.replay", &replay_rng},
-                                               {"rng.update", &update_rng}, {"rng.reset", &reset_rng}};
+namespace {
 
-  // the buffer never needs more slots than the run makes transitions
-  const int64_t max_transitions = rc_.steps / rc_.action_repeat + 1;
-  ReplayBuffer replay(std::min(rc_.replay_capacity, max_transitions), O, A);
-  Batch batch(rc_.agent.batch_size, O, A);
-  std::vector<float> obs(O), next_obs(O), a(A), u(A);
-  Counters c;
-  Sums sum;
-  c.next_eval = rc_.eval_every;
-  c.next_reset = rc_.reset_every > 0 ? rc_.reset_every : -1;
-  c.next_checkpoint = rc_.checkpoint_every > 0 ? rc_.checkpoint_every : -1;
-  // listed reset steps (BRO); periodic resets use c.next_reset. Not checkpointed: on resume the
-  // points at or before the restored env step are skipped (they were handled before the save)
-  ResetSchedule listed_resets(0, rc_.reset_steps);
-  resets_.clear();
+// the loop's scalar counters, checkpointed as one array (order is the format)
+struct Counters {
+  int64_t env_step = 0, transitions = 0, updates = 0, next_eval = 0, last_eval_step = -1,
+          next_reset = -1, next_checkpoint = -1, n_upd = 0, n_actor = 0, interval_step0 = 0,
+          episode_step = 0, eval_csv_bytes = 0, train_csv_bytes = 0, has_eval = 0;
+};
+// and its floating-point accumulators
+struct Sums {
+  double critic = 0, actor = 0, alpha_loss = 0, entropy = 0, q = 0, alpha = 0, elapsed_s = 0,
+         update_s = 0, last_eval_return = 0;
+};
 
-  // the replay arrays hold `size` rows from the start (the ring fills front to back)
-  auto replay_arrays = [&](int64_t rows) {
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// settings that may differ between sessions of one run (they do not change what it computes)
+const char* const kSessionKeys[] = {"threads", "checkpoint_every", "sources"};
+
+nlohmann::json without_session_keys(nlohmann::json c) {
+  for (const char* k : kSessionKeys) c.erase(k);
+  return c;
+}
+
+// the first key whose value differs between two configurations, described
+std::string config_difference(const nlohmann::json& a, const char* a_name, const nlohmann::json& b, const char* b_name) {
+  const nlohmann::json x = without_session_keys(a), y = without_session_keys(b);
+  auto show = [](const nlohmann::json& v) { return printable(v.is_string() ? v.get<std::string>() : v.dump(), 60); };
+  std::vector<std::string> keys;
+  for (auto it = x.begin(); it != x.end(); ++it) keys.push_back(it.key());
+  for (auto it = y.begin(); it != y.end(); ++it)
+    if (!x.contains(it.key())) keys.push_back(it.key());
+  // a setting first: it says more than the run ids, which differ between any two runs
+  std::stable_partition(keys.begin(), keys.end(), [](const std::string& k) { return k != "run_id"; });
+  for (const std::string& k : keys) {
+    if (x.contains(k) && y.contains(k) && x[k] == y[k]) continue;
+    return fmt::format("{} is {} in {}, {} in {}", printable(k, 40), x.contains(k) ? show(x[k]) : "unset", a_name,
+                       y.contains(k) ? show(y[k]) : "unset", b_name);
+  }
+  return {};
+}
+
+std::string new_run_id() {
+  std::random_device rd;
+  const uint64_t id = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  return fmt::format("{:016x}", id);
+}
+
+}  // namespace
+
+// One run's loop as named steps over one state: start or restore, then per agent step collect,
+// learn (and log), evaluate, reset, checkpoint, report progress.
+class RunLoop {
+ public:
+  RunLoop(Trainer& t)
+      : t_(t), rc_(t.rc_), sp_(t.env_->spec()), O_(sp_.obs_dim), A_(sp_.act_dim),
+        eval_path_(t.dir_ + "/eval.csv"), train_path_(t.dir_ + "/train.csv"),
+        replay_(std::min(rc_.replay_capacity, rc_.steps / rc_.action_repeat + 1), O_, A_),
+        batch_(rc_.agent.batch_size, O_, A_), obs_(O_), next_obs_(O_), a_(A_), u_(A_),
+        listed_resets_(0, rc_.reset_steps) {
+    c_.next_eval = rc_.eval_every;
+    c_.next_reset = rc_.reset_every > 0 ? rc_.reset_every : -1;
+    c_.next_checkpoint = rc_.checkpoint_every > 0 ? rc_.checkpoint_every : -1;
+    t_.resets_.clear();
+  }
+
+  void start_new();
+  void restore(Checkpoint& ck);
+  bool finished() const { return c_.env_step >= rc_.steps; }
+  void collect();
+  void learn();
+  void evaluate_if_due();
+  void reset_if_due();
+  void checkpoint_if_due();
+  void report(const std::function<void(const Progress&)>& progress);
+  void save();
+  void begin_session() {
+    t0_ = Clock::now();
+    interval_t0_ = t0_;
+    elapsed0_ = sum_.elapsed_s;
+    step0_ = c_.env_step;
+    prog_.total_steps = rc_.steps;
+    prog_.has_eval = c_.has_eval != 0;
+    prog_.last_eval_return = sum_.last_eval_return;
+  }
+  double session_seconds() const { return seconds_since(t0_); }
+
+ private:
+  // the random streams of the run, seeded apart, by checkpoint section name
+  std::vector<std::pair<const char*, Rng*>> rngs() {
+    return {{"rng.env", &env_rng_},       {"rng.eval", &eval_rng_},     {"rng.act", &act_rng_},
+            {"rng.replay", &replay_rng_}, {"rng.update", &update_rng_}, {"rng.reset", &reset_rng_}};
+  }
+  // the replay arrays' first `rows` rows (the ring fills front to back)
+  std::vector<std::tuple<const char*, void*, size_t>> replay_arrays(int64_t rows) {
     const size_t n = static_cast<size_t>(rows);
-    return std::vector<std::tuple<const char*, void*, size_t>>{
-        {"replay.obs", replay.obs().data(), n * O * sizeof(float)},
-        {"replay.act", replay.act().data(), n * A * sizeof(float)},
-        {"replay.reward", replay.reward().data(), n * sizeof(float)},
-        {"replay.next_obs", replay.next_obs().data(), n * O * sizeof(float)},
-        {"replay.terminated", replay.terminated().data(), n}};
-  };
+    return {{"replay.obs", replay_.obs().data(), n * O_ * sizeof(float)},
+            {"replay.act", replay_.act().data(), n * A_ * sizeof(float)},
+            {"replay.reward", replay_.reward().data(), n * sizeof(float)},
+            {"replay.next_obs", replay_.next_obs().data(), n * O_ * sizeof(float)},
+            {"replay.terminated", replay_.terminated().data(), n}};
+  }
+  Error refuse(const std::string& why) const {
+    return Error(fmt::format("cannot resume {}: {}", t_.dir_, why),
+                 "a checkpoint resumes only the run folder it was written in, as it was then; restore "
+                 "the folder's files, or start the run again with --overwrite",
+                 kExitUsage);
+  }
+  void log_row(const UpdateStats& st);
+  void read_state(const Checkpoint& ck);
+  // refuses (exit status 2, naming what differs) unless the checkpoint belongs to this folder
+  // as it is; returns the logs' marks it recorded
+  std::pair<LogMark, LogMark> check_against_folder(const Checkpoint& ck);
 
-  std::ofstream train;
-  if (!resume) {
-    // the run's files: config first, then headers
-    std::ofstream f(dir_ + "/config.json");
-    f << cfg_.dump(2) << "\n";
-    if (!f) throw Error("cannot write " + dir_ + "/config.json", "check the output folder");
-    std::ofstream e(eval_path);
-    e << "env_step,return_mean,return_std,return_min,return_max,success_rate,success_last,score,"
-         "episodes,wall_time_s\n";
-    train.open(train_path);
-    train << "env_step,updates,losses/critic,losses/actor,losses/alpha,charts/alpha,charts/entropy,"
-             "charts/q_mean,charts/sps";
-    const std::vector<CriticDiagnostics> diag0 = agent_->diagnostics();
-    const int critic_layers_dense = static_cast<int>(diag0[0].elr.size());
-    for (int k = 0; k < static_cast<int>(diag0.size()); ++k) {
-      train << fmt::format(",critic{0}/param_norm,critic{0}/grad_norm,critic{0}/elr,critic{0}/dead_frac", k);
-      for (int j = 0; j < critic_layers_dense; ++j) train << fmt::format(",critic{}/elr_layer{}", k, j);
-    }
-    train << "\n";
-    env_->reset(env_rng, obs.data());
+  Trainer& t_;
+  const RunConfig& rc_;
+  const TaskSpec& sp_;
+  const int O_, A_;
+  const std::string eval_path_, train_path_;
+  Rng env_rng_ = stream(rc_.seed, 2), eval_rng_ = stream(rc_.seed, 3), act_rng_ = stream(rc_.seed, 4),
+      replay_rng_ = stream(rc_.seed, 5), update_rng_ = stream(rc_.seed, 6), reset_rng_ = stream(rc_.seed, 7);
+  ReplayBuffer replay_;
+  Batch batch_;
+  std::vector<float> obs_, next_obs_, a_, u_;  // (O), (O), (A) in [-1, 1], (A) in task units
+  Counters c_;
+  Sums sum_;
+  // listed reset steps (BRO); periodic resets use c_.next_reset. Not checkpointed: on resume the
+  // points at or before the restored env step are skipped (they were handled before the save)
+  ResetSchedule listed_resets_;
+  CsvLog eval_log_, train_log_;
+  Clock::time_point t0_, interval_t0_, last_progress_{};
+  double elapsed0_ = 0;  // wall seconds of earlier sessions of this run
+  int64_t step0_ = 0;
+  Progress prog_;
+};
+
+void RunLoop::start_new() {
+  // config first, then the logs' headers, then a checkpoint at step 0: from here on the run
+  // can always be resumed
+  t_.cfg_["run_id"] = new_run_id();
+  write_config_json(t_.dir_, t_.cfg_);
+  eval_log_ = CsvLog::create(eval_path_, eval_csv_header());
+  train_log_ = CsvLog::create(train_path_, train_csv_header(t_.agent_->diagnostics()));
+  t_.env_->reset(env_rng_, obs_.data());
+  save();
+}
+
+void RunLoop::read_state(const Checkpoint& ck) {
+  ck.read_into("loop.counters", &c_, sizeof(c_));
+  ck.read_into("loop.sums", &sum_, sizeof(sum_));
+  for (auto& [name, r] : rngs()) ck.read_into(name, r->s, sizeof(r->s));
+  for (const StateRef& r : t_.agent_->state()) ck.read_into("agent/" + r.name, r.data, r.bytes);
+  int64_t cursor[3];
+  ck.read_into("replay.cursor", cursor, sizeof(cursor));
+  if (cursor[2] != replay_.capacity() || cursor[1] < 0 || cursor[1] > replay_.capacity() || cursor[0] < 0 ||
+      cursor[0] >= replay_.capacity())
+    throw refuse("its checkpoint holds a replay buffer of another shape");
+  replay_.set_cursor(cursor[0], cursor[1]);
+  for (auto& [name, data, bytes] : replay_arrays(cursor[1])) ck.read_into(name, data, bytes);
+  ck.read_into("env.obs", obs_.data(), obs_.size() * sizeof(float));
+  for (auto [name, env] : {std::pair{"env.task", t_.env_.get()}, std::pair{"eval_env.task", t_.eval_env_.get()}}) {
+    const std::string_view v = ck.get(name);
+    const std::vector<double> st = env->task().state();
+    if (v.size() != st.size() * sizeof(double))
+      throw refuse(fmt::format("checkpoint section '{}' does not fit task {}", name, sp_.name));
+    std::vector<double> x(st.size());
+    std::memcpy(x.data(), v.data(), v.size());
+    env->task().set_state(x);
+  }
+  if (c_.env_step < 0 || c_.env_step > rc_.steps || c_.episode_step < 0 || c_.transitions < 0 || c_.updates < 0)
+    throw refuse(fmt::format("its checkpoint's counters are out of range (env step {} of {})", c_.env_step, rc_.steps));
+}
+
+std::pair<LogMark, LogMark> RunLoop::check_against_folder(const Checkpoint& ck) {
+  // the settings: the checkpoint's, the folder's config.json and the ones this session runs
+  // with agree on everything but the session keys (threads, checkpoint_every)
+  const nlohmann::json ck_cfg = nlohmann::json::parse(ck.get("config"), nullptr, false);
+  if (ck_cfg.is_discarded() || !ck_cfg.is_object()) throw refuse("its checkpoint holds no valid settings");
+  if (!ck_cfg.contains("run_id") || !ck.has("run"))
+    throw refuse("its checkpoint was written by an earlier crossq that recorded no run id or log checksums, "
+                 "so it cannot be checked against the folder");
+  if (const std::string d = config_difference(ck_cfg, "checkpoint.bin", t_.cfg_, "the settings given"); !d.empty())
+    throw refuse("the settings differ from the checkpoint's: " + d);
+  nlohmann::json folder_cfg;
+  try {
+    folder_cfg = read_config_json(t_.dir_);
+  } catch (const Error& e) {
+    throw refuse(e.what());
+  }
+  if (const std::string d = config_difference(ck_cfg, "checkpoint.bin", folder_cfg, "config.json"); !d.empty())
+    throw refuse("checkpoint.bin belongs to another run: " + d);
+  // the logs hold, byte for byte, what they held when the checkpoint was written
+  const nlohmann::json run = nlohmann::json::parse(ck.get("run"), nullptr, false);
+  auto mark_of = [&](const char* file) {
+    if (run.is_discarded() || !run.is_object() || !run.contains("logs") || !run["logs"].contains(file) ||
+        !run["logs"][file].is_object() || !run["logs"][file].value("bytes", nlohmann::json()).is_number_integer() ||
+        !run["logs"][file].value("crc32", nlohmann::json()).is_number_unsigned())
+      throw refuse(fmt::format("its checkpoint records no length and checksum for {}", file));
+    return LogMark{run["logs"][file]["bytes"].get<int64_t>(), run["logs"][file]["crc32"].get<uint32_t>()};
+  };
+  const LogMark em = mark_of("eval.csv"), tm = mark_of("train.csv");
+  if (em.bytes != c_.eval_csv_bytes || tm.bytes != c_.train_csv_bytes)
+    throw refuse("its checkpoint's log lengths disagree with its counters");
+  for (auto [path, mark] : {std::pair{eval_path_, em}, std::pair{train_path_, tm}})
+    if (const std::string why = check_log(path, mark); !why.empty()) throw refuse(why);
+  // and the state itself is finite (a diverged checkpoint never runs)
+  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
+  return {em, tm};
+}
+
+void RunLoop::restore(Checkpoint& ck) {
+  // read and check everything first; change the folder only once the resume goes ahead
+  read_state(ck);
+  const auto [em, tm] = check_against_folder(ck);
+  ck = Checkpoint();  // releases the file's memory (the replay can be hundreds of MB)
+  t_.env_->set_episode_step(c_.episode_step);
+  listed_resets_.due(c_.env_step);
+  // the schedules of session keys follow this session's values
+  const int64_t ce = rc_.checkpoint_every;
+  c_.next_checkpoint = ce > 0 ? (c_.env_step / ce + 1) * ce : -1;
+  write_config_json(t_.dir_, t_.cfg_);  // may differ in threads, checkpoint_every
+  eval_log_ = CsvLog::reopen(eval_path_, em);
+  train_log_ = CsvLog::reopen(train_path_, tm);
+  t_.update_s_ = sum_.update_s;
+}
+
+void RunLoop::save() {
+  // finiteness first, so a diverged state never replaces a good checkpoint; the logs are made
+  // durable before the checkpoint records their lengths and checksums
+  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
+  train_log_.sync();
+  eval_log_.sync();
+  const LogMark em = eval_log_.mark(), tm = train_log_.mark();
+  c_.train_csv_bytes = tm.bytes;
+  c_.eval_csv_bytes = em.bytes;
+  c_.episode_step = t_.env_->episode_step();
+  sum_.elapsed_s = elapsed0_ + seconds_since(t0_);
+  sum_.update_s = t_.update_s_;
+  const nlohmann::json run = {{"logs", {{"eval.csv", {{"bytes", em.bytes}, {"crc32", em.crc}}},
+                                        {"train.csv", {{"bytes", tm.bytes}, {"crc32", tm.crc}}}}}};
+  const std::vector<double> env_state = t_.env_->task().state(), eval_state = t_.eval_env_->task().state();
+  const int64_t cursor[3] = {replay_.head(), replay_.size(), replay_.capacity()};
+  CheckpointWriter w;
+  w.add_copy("config", t_.cfg_.dump());
+  w.add_copy("run", run.dump());
+  w.add("loop.counters", &c_, sizeof(c_));
+  w.add("loop.sums", &sum_, sizeof(sum_));
+  for (auto& [name, r] : rngs()) w.add(name, r->s, sizeof(r->s));
+  for (const StateRef& r : t_.agent_->state()) w.add("agent/" + r.name, r.data, r.bytes);
+  w.add("replay.cursor", cursor, sizeof(cursor));
+  for (auto& [name, data, bytes] : replay_arrays(replay_.size())) w.add(name, data, bytes);
+  w.add("env.obs", obs_.data(), obs_.size() * sizeof(float));
+  w.add("env.task", env_state.data(), env_state.size() * sizeof(double));
+  w.add("eval_env.task", eval_state.data(), eval_state.size() * sizeof(double));
+  w.write(checkpoint_path(t_.dir_));
+}
+
+void RunLoop::collect() {
+  // act: uniform random during warm-up, then the eval-mode actor's sample
+  if (c_.transitions < rc_.warmup) {
+    for (int j = 0; j < A_; ++j) a_[j] = static_cast<float>(act_rng_.uniform(-1.0, 1.0));
   } else {
-    // restore every piece of state the loop carries, then cut the logs back to their lengths
-    const Checkpoint& ck = *resume;
-    ck.read_into("loop.counters", &c, sizeof(c));
-    ck.read_into("loop.sums", &sum, sizeof(sum));
-    for (auto& [name, r] : rngs) ck.read_into(name, r->s, sizeof(r->s));
-    for (const StateRef& r : agent_->state()) ck.read_into("agent/" + r.name, r.data, r.bytes);
-    int64_t cursor[3];
-    ck.read_into("replay.cursor", cursor, sizeof(cursor));
-    if (cursor[2] != replay.capacity() || cursor[1] < 0 || cursor[1] > replay.capacity() ||
-        cursor[0] < 0 || cursor[0] >= replay.capacity())
-      throw Error("checkpoint " + checkpoint_path(dir_) + " holds a replay buffer of another shape",
-                  "resume with the configuration the run started with", kExitUsage);
-    replay.set_cursor(cursor[0], cursor[1]);
-    for (auto& [name, data, bytes] : replay_arrays(cursor[1])) ck.read_into(name, data, bytes);
-    ck.read_into("env.obs", obs.data(), obs.size() * sizeof(float));
-    for (auto [name, env] : {std::pair{"env.task", env_.get()}, std::pair{"eval_env.task", eval_env_.get()}}) {
-      const std::string_view v = ck.get(name);
-      const std::vector<double> st = env->task().state();
-      if (v.size() != st.size() * sizeof(double))
-        throw Error("checkpoint " + checkpoint_path(dir_) + ": section '" + name + "' does not fit task " + sp.name,
-                    "resume with the configuration the run started with", kExitUsage);
-      std::vector<double> x(st.size());
-      std::memcpy(x.data(), v.data(), v.size());
-      env->task().set_state(x);
-    }
-    env_->set_episode_step(c.episode_step);
-    listed_resets.due(c.env_step);
-    *resume = Checkpoint();  // releases the file's memory (the replay can be hundreds of MB)
-    // config.json may differ in bookkeeping keys (threads, checkpoint_every)
-    {
-      std::ofstream f(dir_ + "/config.json");
-      f << cfg_.dump(2) << "\n";
-      if (!f) throw Error("cannot write " + dir_ + "/config.json", "check the run folder");
-    }
-    truncate_log(eval_path, c.eval_csv_bytes);
-    truncate_log(train_path, c.train_csv_bytes);
-    train.open(train_path, std::ios::app);
-    update_s_ = sum.update_s;
+    t_.agent_->act(obs_.data(), false, act_rng_, a_.data());
+    for (int j = 0; j < A_; ++j)
+      if (!std::isfinite(a_[j]))
+        throw diverged(fmt::format("the policy's action holds {} (component {}) at env step {} (update {})",
+                                   std::isnan(a_[j]) ? "NaN" : "Inf", j, c_.env_step, c_.updates),
+                       t_.dir_);
   }
-  if (!train) throw Error("cannot write " + train_path, "check the run folder's permissions");
-  const double elapsed0 = sum.elapsed_s;  // wall seconds of earlier sessions of this run
-  const int64_t step0 = c.env_step;
+  to_task_units(sp_, a_.data(), u_.data());
+  double reward = 0;
+  bool terminated = false, truncated = false;
+  for (int k = 0; k < rc_.action_repeat; ++k) {
+    const EnvStep r = t_.env_->step(u_.data(), next_obs_.data());
+    reward += r.reward;
+    ++c_.env_step;
+    terminated = r.terminated;
+    truncated = r.truncated;
+    if (terminated || truncated) break;
+  }
+  t_.agent_->observe(obs_.data());  // running statistics see each collected observation once
+  replay_.add(obs_.data(), a_.data(), static_cast<float>(reward * rc_.reward_scale), next_obs_.data(), terminated);
+  ++c_.transitions;
+  if (terminated || truncated) {
+    t_.env_->reset(env_rng_, obs_.data());
+  } else {
+    obs_.swap(next_obs_);
+  }
+}
 
-  // writes checkpoint.bin (atomically) from the loop's state; checks finiteness first so a
-  // diverged state never replaces a good checkpoint
-  auto save = [&] {
-    check_finite(c.env_step, c.updates);
-    train.flush();
-    fsync_file(train_path);
-    fsync_file(eval_path);
-    c.train_csv_bytes = file_size(train_path);
-    c.eval_csv_bytes = file_size(eval_path);
-    c.episode_step = env_->episode_step();
-    sum.elapsed_s = elapsed0 + seconds_since(t0);
-    sum.update_s = update_s_;
-    const std::vector<double> env_state = env_->task().state(), eval_state = eval_env_->task().state();
-    const int64_t cursor[3] = {replay.head(), replay.size(), replay.capacity()};
-    CheckpointWriter w;
-    w.add_copy("config", cfg_.dump());
-    w.add("loop.counters", &c, sizeof(c));
-    w.add("loop.sums", &sum, sizeof(sum));
-    for (auto& [name, r] : rngs) w.add(name, r->s, sizeof(r->s));
-    for (const StateRef& r : agent_->state()) w.add("agent/" + r.name, r.data, r.bytes);
-    w.add("replay.cursor", cursor, sizeof(cursor));
-    for (auto& [name, data, bytes] : replay_arrays(replay.size())) w.add(name, data, bytes);
-    w.add("env.obs", obs.data(), obs.size() * sizeof(float));
-    w.add("env.task", env_state.data(), env_state.size() * sizeof(double));
-    w.add("eval_env.task", eval_state.data(), eval_state.size() * sizeof(double));
-    w.write(checkpoint_path(dir_));
-  };
+void RunLoop::learn() {
+  // utd updates per agent step once warm-up is over
+  if (c_.transitions < rc_.warmup || replay_.size() < 1) return;
+  const auto tu = Clock::now();
+  for (int k = 0; k < rc_.utd; ++k) {
+    replay_.sample(replay_rng_, batch_);
+    const bool log_now = (c_.updates + 1) % rc_.log_every == 0;
+    t_.agent_->set_collect_dead_fraction(log_now);
+    const UpdateStats st = t_.agent_->update(batch_, update_rng_);
+    ++c_.updates;
+    if (!std::isfinite(st.critic_loss) || (st.actor_updated && !std::isfinite(st.actor_loss)))
+      throw diverged(fmt::format("{} loss is {} at env step {} (update {})",
+                                 std::isfinite(st.critic_loss) ? "actor" : "critic",
+                                 std::isfinite(st.critic_loss) ? st.actor_loss : st.critic_loss, c_.env_step,
+                                 c_.updates),
+                     t_.dir_);
+    sum_.critic += st.critic_loss;
+    sum_.q += st.q_mean;
+    sum_.alpha = st.alpha;
+    ++c_.n_upd;
+    if (st.actor_updated) {
+      sum_.actor += st.actor_loss;
+      sum_.alpha_loss += st.alpha_loss;
+      sum_.entropy += st.entropy;
+      ++c_.n_actor;
+    }
+    if (log_now) log_row(st);
+  }
+  t_.update_s_ += seconds_since(tu);
+}
 
-  Progress prog;
-  prog.total_steps = rc_.steps;
-  prog.has_eval = c.has_eval != 0;
-  prog.last_eval_return = sum.last_eval_return;
-  auto last_progress = Clock::now();
-  auto interval_t0 = Clock::now();
-  auto* cq = dynamic_cast<CrossQAgent*>(agent_.get());
+void RunLoop::log_row(const UpdateStats&) {
+  // one row of train.csv: the interval's means and the critics' diagnostics
+  const double dt = seconds_since(interval_t0_);
+  const double sps = dt > 0 ? static_cast<double>(c_.env_step - c_.interval_step0) / dt : 0.0;
+  auto mean = [](double s, int64_t n) { return n ? fmt::format("{:.6g}", s / static_cast<double>(n)) : std::string(); };
+  const std::vector<CriticDiagnostics> diag = t_.agent_->diagnostics();
+  for (size_t i = 0; i < diag.size(); ++i)  // a cheap gradient check each log row
+    if (!std::isfinite(diag[i].grad_norm) || !std::isfinite(diag[i].param_norm))
+      throw diverged(fmt::format("the gradient of critic{} is {} at env step {} (update {})", i,
+                                 std::isnan(diag[i].grad_norm) ? "NaN" : "not finite", c_.env_step, c_.updates),
+                     t_.dir_);
+  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
+  std::string row = fmt::format("{},{},{},{},{},{:.6g},{},{},{:.1f}", c_.env_step, c_.updates, mean(sum_.critic, c_.n_upd),
+                                mean(sum_.actor, c_.n_actor), mean(sum_.alpha_loss, c_.n_actor), sum_.alpha,
+                                mean(sum_.entropy, c_.n_actor), mean(sum_.q, c_.n_upd), sps);
+  for (const CriticDiagnostics& d : diag) {
+    row += fmt::format(",{:.6g},{:.6g},{:.6g},{:.6g}", d.param_norm, d.grad_norm, d.elr_mean, d.dead_fraction);
+    for (double e : d.elr) row += fmt::format(",{:.6g}", e);
+  }
+  row += "\n";
+  train_log_.append(row);
+  sum_.critic = sum_.actor = sum_.alpha_loss = sum_.entropy = sum_.q = 0;
+  c_.n_upd = c_.n_actor = 0;
+  c_.interval_step0 = c_.env_step;
+  interval_t0_ = Clock::now();
+}
+
+void RunLoop::evaluate_if_due() {
+  // every eval_every env steps and once at the end
+  const bool last = finished();
+  if (!(c_.env_step >= c_.next_eval || (last && c_.last_eval_step != c_.env_step))) return;
+  const EvalResult r = evaluate(*t_.agent_, *t_.eval_env_, eval_rng_, rc_.eval_episodes, rc_.action_repeat);
+  double lo = r.returns.empty() ? 0 : r.returns[0], hi = lo;
+  for (double x : r.returns) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  const double score = normalized_score(sp_, r.mean(), r.success_rate());
+  eval_log_.append(fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.3f}\n", c_.env_step, r.mean(),
+                               r.stddev(), lo, hi, r.success_rate(), r.success_last_rate(), score, r.returns.size(),
+                               elapsed0_ + seconds_since(t0_)));
+  c_.last_eval_step = c_.env_step;
+  while (c_.next_eval <= c_.env_step) c_.next_eval += rc_.eval_every;
+  prog_.has_eval = true;
+  c_.has_eval = 1;
+  prog_.last_eval_return = sum_.last_eval_return = r.mean();
+  last_progress_ = Clock::time_point{};  // report right away
+}
+
+void RunLoop::reset_if_due() {
+  // parameter resets on a schedule of env steps (SR-SAC, BRO, ablation); replay is kept. After
+  // the evaluation, so an evaluation that falls on a reset step scores the trained agent
+  bool due = listed_resets_.due(c_.env_step);
+  while (c_.next_reset > 0 && c_.env_step >= c_.next_reset) {
+    due = true;
+    c_.next_reset += rc_.reset_every;
+  }
+  if (!due) return;
+  t_.agent_->reset_parameters(reset_rng_);
+  t_.resets_.push_back({c_.env_step, replay_.size()});
+}
+
+void RunLoop::checkpoint_if_due() {
+  // on a schedule of env steps, and on SIGINT / SIGTERM between agent steps (the final
+  // checkpoint is the caller's)
+  if (finished()) return;
+  if (c_.next_checkpoint > 0 && c_.env_step >= c_.next_checkpoint) {
+    save();
+    while (c_.next_checkpoint <= c_.env_step) c_.next_checkpoint += rc_.checkpoint_every;
+  }
+  if (const int sig = pending_stop_signal(); sig != 0) {
+    save();
+    throw Error(fmt::format("interrupted by {} at env step {} of {}; checkpoint written to {}",
+                            sig == SIGINT ? "SIGINT" : "SIGTERM", c_.env_step, rc_.steps, checkpoint_path(t_.dir_)),
+                "crossq train --resume " + t_.dir_, sig == SIGINT ? kExitSigint : kExitSigterm);
+  }
+}
+
+void RunLoop::report(const std::function<void(const Progress&)>& progress) {
+  if (!progress || seconds_since(last_progress_) < 1.0) return;
+  const double el = seconds_since(t0_);
+  prog_.env_step = c_.env_step;
+  prog_.sps = el > 0 ? static_cast<double>(c_.env_step - step0_) / el : 0;
+  prog_.eta_s = prog_.sps > 0 ? static_cast<double>(rc_.steps - c_.env_step) / prog_.sps : 0;
+  progress(prog_);
+  last_progress_ = Clock::now();
+}
+
+void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoint* resume) {
+  RunLoop loop(*this);
+  if (resume) {
+    loop.restore(*resume);
+    loop.begin_session();
+  } else {
+    loop.begin_session();
+    loop.start_new();
+  }
   bool stepped = false;
-
-  while (c.env_step < rc_.steps) {
+  while (!loop.finished()) {
     stepped = true;
-    // act: uniform random during warm-up, then the eval-mode actor's sample
-    if (c.transitions < rc_.warmup) {
-      for (int j = 0; j < A; ++j) a[j] = static_cast<float>(act_rng.uniform(-1.0, 1.0));
-    } else {
-      agent_->act(obs.data(), false, act_rng, a.data());
-    }
-    to_task_units(sp, a.data(), u.data());
-    double reward = 0;
-    bool terminated = false, truncated = false;
-    for (int k = 0; k < rc_.action_repeat; ++k) {
-      const EnvStep r = env_->step(u.data(), next_obs.data());
-      reward += r.reward;
-      ++c.env_step;
-      terminated = r.terminated;
-      truncated = r.truncated;
-      if (terminated || truncated) break;
-    }
-    agent_->observe(obs.data());  // running statistics see each collected observation once
-    replay.add(obs.data(), a.data(), static_cast<float>(reward * rc_.reward_scale), next_obs.data(),
-               terminated);
-    ++c.transitions;
-    if (terminated || truncated) {
-      env_->reset(env_rng, obs.data());
-    } else {
-      obs.swap(next_obs);
-    }
-
-    // learn: utd updates per agent step once warm-up is over
-    if (c.transitions >= rc_.warmup && replay.size() >= 1) {
-      const auto tu = Clock::now();
-      for (int k = 0; k < rc_.utd; ++k) {
-        replay.sample(replay_rng, batch);
-        const bool log_now = (c.updates + 1) % rc_.log_every == 0;
-        if (cq) cq->set_collect_dead_fraction(log_now);
-        const UpdateStats st = agent_->update(batch, update_rng);
-        ++c.updates;
-        if (!std::isfinite(st.critic_loss) || (st.actor_updated && !std::isfinite(st.actor_loss)))
-          throw Error(fmt::format("training diverged: {} loss is {} at env step {} (update {})",
-                                  std::isfinite(st.critic_loss) ? "actor" : "critic",
-                                  std::isfinite(st.critic_loss) ? st.actor_loss : st.critic_loss,
-                                  c.env_step, c.updates),
-                      fmt::format("the last good checkpoint, if any, is kept in {}; lower the "
-                                  "learning rates or the UTD ratio", checkpoint_path(dir_)),
-                      kExitDiverged);
-        sum.critic += st.critic_loss;
-        sum.q += st.q_mean;
-        sum.alpha = st.alpha;
-        ++c.n_upd;
-        if (st.actor_updated) {
-          sum.actor += st.actor_loss;
-          sum.alpha_loss += st.alpha_loss;
-          sum.entropy += st.entropy;
-          ++c.n_actor;
-        }
-        if (log_now) {
-          const double dt = seconds_since(interval_t0);
-          const double sps = dt > 0 ? static_cast<double>(c.env_step - c.interval_step0) / dt : 0.0;
-          auto opt = [&](double s, int64_t n) { return n ? fmt::format("{:.6g}", s / static_cast<double>(n)) : std::string(); };
-          const std::vector<CriticDiagnostics> diag = agent_->diagnostics();
-          for (size_t i = 0; i < diag.size(); ++i)  // a cheap gradient check each log row
-            if (!std::isfinite(diag[i].grad_norm) || !std::isfinite(diag[i].param_norm))
-              throw Error(fmt::format("training diverged: the gradient of critic{} is {} at env step {} (update {})",
-                                      i, std::isnan(diag[i].grad_norm) ? "NaN" : "not finite", c.env_step, c.updates),
-                          fmt::format("the last good checkpoint, if any, is kept in {}; lower the "
-                                      "learning rates or the UTD ratio", checkpoint_path(dir_)),
-                          kExitDiverged);
-          check_finite(c.env_step, c.updates);
-          train << fmt::format("{},{},{},{},{},{:.6g},{},{},{:.1f}", c.env_step, c.updates, opt(sum.critic, c.n_upd),
-                               opt(sum.actor, c.n_actor), opt(sum.alpha_loss, c.n_actor), sum.alpha,
-                               opt(sum.entropy, c.n_actor), opt(sum.q, c.n_upd), sps);
-          for (const CriticDiagnostics& d : diag) {
-            train << fmt::format(",{:.6g},{:.6g},{:.6g},{:.6g}", d.param_norm, d.grad_norm, d.elr_mean, d.dead_fraction);
-            for (double e : d.elr) train << fmt::format(",{:.6g}", e);
-          }
-          train << "\n";
-          train.flush();
-          sum.critic = sum.actor = sum.alpha_loss = sum.entropy = sum.q = 0;
-          c.n_upd = c.n_actor = 0;
-          c.interval_step0 = c.env_step;
-          interval_t0 = Clock::now();
-        }
-      }
-      update_s_ += seconds_since(tu);
-    }
-
-    // evaluation every eval_every env steps and once at the end
-    const bool last = c.env_step >= rc_.steps;
-    if (c.env_step >= c.next_eval || (last && c.last_eval_step != c.env_step)) {
-      const EvalResult r = evaluate(*agent_, *eval_env_, eval_rng, rc_.eval_episodes, rc_.action_repeat);
-      write_eval_row(c.env_step, r, elapsed0 + seconds_since(t0));
-      c.last_eval_step = c.env_step;
-      while (c.next_eval <= c.env_step) c.next_eval += rc_.eval_every;
-      prog.has_eval = true;
-      c.has_eval = 1;
-      prog.last_eval_return = sum.last_eval_return = r.mean();
-      last_progress = Clock::time_point{};  // report right away
-    }
-
-    // parameter resets on a schedule of env steps (SR-SAC, BRO, ablation); replay is kept.
-    // After the evaluation, so an evaluation that falls on a reset step scores the trained agent
-    bool reset_due = listed_resets.due(c.env_step);
-    while (c.next_reset > 0 && c.env_step >= c.next_reset) {
-      reset_due = true;
-      c.next_reset += rc_.reset_every;
-    }
-    if (reset_due) {
-      agent_->reset_parameters(reset_rng);
-      resets_.push_back({c.env_step, replay.size()});
-    }
-
-    // checkpoints on a schedule of env steps, and on SIGINT / SIGTERM between agent steps
-    if (c.next_checkpoint > 0 && c.env_step >= c.next_checkpoint && !last) {
-      save();
-      while (c.next_checkpoint <= c.env_step) c.next_checkpoint += rc_.checkpoint_every;
-    }
-    if (const int sig = pending_stop_signal(); sig != 0 && !last) {
-      save();
-      throw Error(fmt::format("interrupted by {} at env step {} of {}; checkpoint written to {}",
-                              sig == SIGINT ? "SIGINT" : "SIGTERM", c.env_step, rc_.steps,
-                              checkpoint_path(dir_)),
-                  "crossq train --resume " + dir_,
-                  sig == SIGINT ? kExitSigint : kExitSigterm);
-    }
-
-    if (progress && seconds_since(last_progress) >= 1.0) {
-      const double el = seconds_since(t0);
-      prog.env_step = c.env_step;
-      prog.sps = el > 0 ? static_cast<double>(c.env_step - step0) / el : 0;
-      prog.eta_s = prog.sps > 0 ? static_cast<double>(rc_.steps - c.env_step) / prog.sps : 0;
-      progress(prog);
-      last_progress = Clock::now();
-    }
+    loop.collect();
+    loop.learn();
+    loop.evaluate_if_due();
+    loop.reset_if_due();
+    loop.checkpoint_if_due();
+    loop.report(progress);
   }
-  total_s_ = seconds_since(t0);  // training only (`crossq bench loop`), not the final write
-  if (stepped) save();           // the final checkpoint: the run can be inspected or extended
+  total_s_ = loop.session_seconds();  // training only (`crossq bench loop`), not the final write
+  if (stepped) loop.save();           // the final checkpoint: the run can be inspected or extended
 }
 
 }  // namespace crossq

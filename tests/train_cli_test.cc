@@ -20,44 +20,13 @@
 #include <gtest/gtest.h>
 
 #include "crossq/checkpoint.h"
+#include "cli_util.h"
 
 namespace crossq {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Result run(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(CROSSQ_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("crossq_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d.string();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using namespace testutil;
 
 TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
   const std::string base = temp_dir("bad");
@@ -66,6 +35,8 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
   write_file(base + "/unknown_key.json", R"({"critic_lrr": 0.1})");
   write_file(base + "/broken.json", R"({"utd": )");
   write_file(base + "/a_file", "x");
+  write_file(base + "/deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  write_file(base + "/task_number.json", R"({"task": 3})");
   // a whole number beyond int64 written as a float (found by fuzz.config under UBSan)
   write_file(base + "/huge.json", R"({"batch_size": 6400000000000000000000000000000000000000})");
   struct Case {
@@ -87,8 +58,20 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
       {"--config " + base + "/huge.json", "'batch_size' is 6.4e+39, outside [1, 1000000]"},
       {"--set seed=1e300", "'seed' is 1e+300, outside [0, 9200000000000000000]"},
       {"--steps 2.5", "'steps' must be an integer, got 2.5"},
-      {"--config " + base + "/broken.json", "is not valid JSON"},
-      {"--config " + base + "/missing.json", "cannot read --config"},
+      {"--config " + base + "/broken.json", "broken.json: not valid JSON"},
+      {"--config " + base + "/missing.json", "--config " + base + "/missing.json: cannot read"},
+      {"--config " + base, "--config " + base + ": " + base + " is a directory, not a regular file"},
+      {"--config " + base + "/deep.json", "nested more than 64 levels deep"},
+      {"--config " + base + "/task_number.json", "'task' must be a string"},
+      // an empty value is an error naming the flag, never the default
+      {"--task ''", "--task: an empty value is not allowed"},
+      {"--steps ''", "--steps: an empty value is not allowed"},
+      {"--resume ''", "--resume: an empty value is not allowed"},
+      {"--seeds ''", "--seeds: an empty value is not allowed"},
+      {"--set ''", "--set: an empty value is not allowed"},
+      {"--config ''", "--config: an empty value is not allowed"},
+      // a replay buffer the machine cannot hold is refused before anything is allocated
+      {"--steps 1000000000000 --replay-capacity 10000000000", "more than this machine's"},
       {"--seeds 3-1", "is not a list of seeds"},
       {"--no-such-flag 1", "no-such-flag"},
   };
@@ -128,49 +111,6 @@ TEST(TrainCli, AnExistingRunFolderNeedsOverwriteOrResume) {
   fs::remove_all(base);
 }
 
-// a small pendulum run that checkpoints often: tiny networks keep it to a few seconds
-const std::string kRunArgs =
-    "train --quiet --task pendulum --steps 12000 --warmup 300 --eval-every 1000 --eval-episodes 2 "
-    "--log-every 50 --checkpoint-every 1500 --threads 1 --critic-hidden 32 --actor-hidden 32 "
-    "--batch-size 32";
-
-std::string run_dir(const std::string& out) {
-  for (const auto& e : fs::recursive_directory_iterator(out))
-    if (e.path().filename() == "config.json") return e.path().parent_path().string();
-  return "";
-}
-
-// a CSV without the columns named in `drop` (wall-clock measurements)
-std::vector<std::string> csv_without(const std::string& path, const std::vector<std::string>& drop) {
-  std::ifstream f(path);
-  std::vector<std::string> rows;
-  std::vector<bool> keep;
-  std::string line;
-  while (std::getline(f, line)) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    if (!line.empty() && line.back() == ',') cells.push_back("");
-    if (keep.empty())
-      for (const auto& c : cells) keep.push_back(std::find(drop.begin(), drop.end(), c) == drop.end());
-    std::string row;
-    for (size_t i = 0; i < cells.size(); ++i)
-      if (i >= keep.size() || keep[i]) row += cells[i] + ",";
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-void expect_same_run(const std::string& a, const std::string& b) {
-  const auto ea = csv_without(a + "/eval.csv", {"wall_time_s"}), eb = csv_without(b + "/eval.csv", {"wall_time_s"});
-  const auto ta = csv_without(a + "/train.csv", {"charts/sps"}), tb = csv_without(b + "/train.csv", {"charts/sps"});
-  ASSERT_GT(ea.size(), 10u);
-  ASSERT_GT(ta.size(), 100u);
-  EXPECT_EQ(ea, eb);
-  EXPECT_EQ(ta, tb);
-}
-
 // the uninterrupted reference run, trained once for the tests below
 class ResumeTest : public ::testing::Test {
  protected:
@@ -181,31 +121,6 @@ class ResumeTest : public ::testing::Test {
     ref_dir_ = run_dir(ref_out_);
   }
   static void TearDownTestSuite() { fs::remove_all(ref_out_); }
-
-  // starts a run, waits for its first checkpoint, sends `sig`, returns the exit status
-  static int interrupt(const std::string& out, int sig) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, 1);
-      dup2(null, 2);
-      execl("/bin/sh", "sh", "-c", ("exec " + std::string(CROSSQ_BINARY) + " " + kRunArgs + " --out " + out).c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // poll for checkpoint.bin; the run takes seconds, the first checkpoint comes early
-    const auto t0 = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
-      const std::string d = fs::exists(out) ? run_dir(out) : "";
-      if (!d.empty() && fs::exists(d + "/checkpoint.bin")) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    kill(pid, sig);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  }
 
   static std::string ref_out_, ref_dir_;
 };
@@ -249,8 +164,8 @@ TEST_F(ResumeTest, SigintPrintsHowToResumeAndExits130) {
   const std::string out = temp_dir("int");
   // through popen to see the message: start in the background, interrupt after a checkpoint
   const std::string cmd = "sh -c '" + std::string(CROSSQ_BINARY) + " " + kRunArgs + " --out " + out +
-                          " 2>" + out + ".err & pid=$!; while [ -z \"$(find " + out +
-                          " -name checkpoint.bin 2>/dev/null)\" ]; do sleep 0.005; done; kill -INT $pid;"
+                          " 2>" + out + ".err & pid=$!; while [ \"$(cat $(find " + out +
+                          " -name eval.csv) </dev/null 2>/dev/null | wc -l)\" -lt 3 ]; do sleep 0.005; done; kill -INT $pid;"
                           " wait $pid; echo status=$?'";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);

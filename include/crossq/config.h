@@ -32,7 +32,8 @@ const std::vector<OptionSpec>& option_specs();
 const std::vector<std::string>& algo_names();
 // simba, bro and bro-fast (the residual agent family); the rest are the MLP family
 bool is_residual_algo(const std::string& algo);
-// keys crossq writes into config.json beside the settings (suite, run_keys, version, sources)
+// keys crossq writes into config.json beside the settings (suite, run_keys, version, sources,
+// run_id)
 bool is_bookkeeping_key(const std::string& key);
 
 // Precedence of defaults, lowest first: the algorithm's column, then the task's own defaults
@@ -61,6 +62,12 @@ nlohmann::json parse_set(const std::string& assignment);
 std::string defaults_markdown();
 // checks cross-field constraints (batch <= replay capacity, ...) after all layers
 void validate_config(const nlohmann::json& cfg);
+// the one check every configuration passes before a run uses it, wherever it came from (flags,
+// --set, --config, config.json, a checkpoint, Python): an object naming a known task and
+// algorithm, holding every setting with a value of the right type in range, and meeting the
+// constraints between settings. Returns it in canonical form; throws a usage error naming the
+// key and `origin`.
+nlohmann::json checked_config(const nlohmann::json& cfg, const std::string& origin);
 
 // the typed view the trainer uses
 struct RunConfig {

@@ -13,6 +13,7 @@
 #include "crossq/agents/agent.h"
 #include "crossq/checkpoint.h"
 #include "crossq/config.h"
+#include "crossq/run_folder.h"
 #include "crossq/tasks/env.h"
 
 namespace crossq {
@@ -39,18 +40,26 @@ struct Progress {
   double last_eval_return = 0.0;
 };
 
+class RunLoop;
+
 class Trainer {
  public:
-  // `cfg` is a full, validated configuration (config.h); the run writes into `run_dir`
-  Trainer(const nlohmann::json& cfg, std::string run_dir);
+  // `cfg` is checked first (checked_config: every path to a run passes the same validation);
+  // the run writes into `run_dir`, which it locks for its lifetime (run_folder.h): pass the
+  // lock when the caller took it already (before clearing the folder), else it is taken here
+  Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock = {});
   ~Trainer();
   // trains to cfg.steps; calls `progress` about once a second and after each evaluation.
-  // Writes <run_dir>/checkpoint.bin every cfg.checkpoint_every env steps and at the end. With
-  // `resume` (a checkpoint of this run, consumed: its memory is released once restored) the run
-  // continues exactly where the checkpoint left it. On SIGINT/SIGTERM (install_stop_handlers)
-  // it finishes the current agent step, writes a checkpoint and throws an Error with exit code
-  // 130/143; on a non-finite loss, gradient or parameter it throws with exit code 3 and leaves
-  // the last good checkpoint in place.
+  // A new run writes config.json, the log headers and a first checkpoint before its first
+  // step; then <run_dir>/checkpoint.bin every cfg.checkpoint_every env steps and at the end.
+  // With `resume` (a checkpoint of this run, consumed: its memory is released once restored)
+  // the checkpoint is checked against the folder first (run id, settings, the logs' lengths
+  // and checksums; docs/robustness.md) and the run continues exactly where it left off;
+  // nothing in the folder changes unless the checks pass. On SIGINT/SIGTERM
+  // (install_stop_handlers) it finishes the current agent step, writes a checkpoint and throws
+  // an Error with exit code 130/143; on a non-finite loss, gradient, parameter or action it
+  // throws with exit code 3 and leaves the last good checkpoint in place; a failed write of
+  // any file throws with exit code 1, keeping the last good checkpoint.
   void run(const std::function<void(const Progress&)>& progress = {}, Checkpoint* resume = nullptr);
 
   Agent& agent() { return *agent_; }
@@ -65,18 +74,25 @@ class Trainer {
   const std::vector<ResetEvent>& resets() const { return resets_; }
 
  private:
-  void write_eval_row(int64_t env_step, const EvalResult& r, double wall);
-  // throws (exit code 3) naming the first agent state array with a NaN or Inf
-  void check_finite(int64_t env_step, int64_t updates);
-
+  friend class RunLoop;
   nlohmann::json cfg_;
   RunConfig rc_;
   std::string dir_;
+  RunLock lock_;
   std::unique_ptr<Env> env_, eval_env_;
   std::unique_ptr<Agent> agent_;
   double update_s_ = 0, total_s_ = 0;
   std::vector<ResetEvent> resets_;
 };
+
+// refuses (exit status 2) a run whose replay buffer would not fit in this machine's memory
+void check_memory(const RunConfig& rc, const TaskSpec& task);
+// checks that a configuration can run (checked_config, check_memory) without building
+// anything: the CLI calls it before it clears a folder for --overwrite
+void preflight(const nlohmann::json& cfg);
+
+// throws (exit code 3) naming the first agent state array with a NaN or Inf
+void check_finite(Agent& agent, const std::string& run_dir, int64_t env_step, int64_t updates);
 
 // names the first float array of the agent's state (parameters, moments, running statistics,
 // temperature) holding a NaN or Inf, e.g. "parameters of critic0 hold NaN (in critic0.w, element
@@ -87,7 +103,8 @@ std::string find_nonfinite(Agent& agent);
 std::string checkpoint_path(const std::string& run_dir);
 
 // SIGINT and SIGTERM only record the signal (a second one of the same kind kills at once);
-// Trainer::run polls it between agent steps
+// Trainer::run polls it between agent steps. SIGXFSZ is ignored, so a write past the file-size
+// limit fails with an error the run reports instead of killing the process.
 void install_stop_handlers();
 int pending_stop_signal();     // 0, SIGINT or SIGTERM
 void clear_stop_signal();

@@ -1,6 +1,7 @@
 // crossq train: resolve the configuration, check it, then train one run per seed (in parallel
 // with --jobs) into <out>/<task>/<algo>[_<variant>]/seed<k>/.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "crossq/cli.h"
 #include "crossq/config.h"
 #include "crossq/error.h"
+#include "crossq/run_folder.h"
 #include "crossq/tasks/registry.h"
 #include "crossq/trainer.h"
 
@@ -72,9 +74,16 @@ std::string variant_name(const json& cfg) {
     if (s.run_key || s.key == "task" || s.key == "algo" || s.key == "steps") continue;
     if (cfg[s.key] != def[s.key]) {
       std::string val = cfg[s.key].is_string() ? cfg[s.key].get<std::string>() : cfg[s.key].dump();
+      // a value too long (or not plain enough) to spell in a folder name gets a stable hash
+      const bool plain = std::all_of(val.begin(), val.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '+' || ch == ',';
+      });
+      if (val.size() > 24 || !plain) val = "h" + short_hash(val);
       v += "_" + s.key + "=" + val;
     }
   }
+  // a folder name stays well below the file systems' 255-byte limit
+  if (v.size() > 160) v = "_variant=h" + short_hash(v);
   return v;
 }
 
@@ -109,41 +118,55 @@ std::string describe_default(const OptionSpec& s) {
   return out;
 }
 
+// the file of --config: a bounded JSON object (run_folder.h)
+json read_config_flag(const std::string& path) {
+  return read_json_file(path, "--config " + path, "pass a JSON file of settings, {\"key\": value, ...}");
+}
+
+// the setting flags given on the command line (an empty value is given too: --reset-steps ""
+// means no resets; the other flags refuse it before this point)
+std::map<std::string, std::string> given_flags(const CLI::App& cmd, const std::map<std::string, std::string>& values) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, val] : values)
+    if (cmd.get_option(flag_name(key))->count() > 0) out[key] = val;
+  return out;
+}
+
 // the settings the user gave on the command line and in --config, as one JSON object
 json given_settings(const std::string& config_file, const std::vector<std::string>& sets,
                     const std::map<std::string, std::string>& flags) {
   json given = json::object();
   if (!config_file.empty()) {
-    std::ifstream f(config_file);
-    if (!f) throw usage_error("cannot read --config " + config_file, "check the path");
-    json file = json::parse(f, nullptr, false);
-    if (file.is_discarded()) throw usage_error("--config " + config_file + " is not valid JSON", "fix the file's syntax");
-    if (!file.is_object()) throw usage_error("--config " + config_file + ": expected a JSON object of settings", "write {\"key\": value, ...}");
+    const json file = read_config_flag(config_file);
     for (auto it = file.begin(); it != file.end(); ++it)
       if (!is_bookkeeping_key(it.key())) given[it.key()] = it.value();
   }
   for (const auto& s : sets) given.update(parse_set(s));
-  for (const auto& [key, val] : flags)
-    if (!val.empty()) given.update(key == "task" || key == "algo" ? json{{key, val}} : parse_set(key + "=" + val));
+  for (const auto& [key, val] : flags) given.update(key == "task" || key == "algo" ? json{{key, val}} : parse_set(key + "=" + val));
   return given;
 }
 
 template <class Args>
-void resume_run(Args& args) {
+void resume_run(Args& args, const std::map<std::string, std::string>& flags) {
   const std::string& dir = args.resume;
   if (!fs::is_directory(dir))
     throw usage_error("--resume " + dir + ": no such run folder", "pass the folder of a run, e.g. runs/pendulum/crossq-wn/seed0");
   if (!fs::exists(checkpoint_path(dir)))
     throw usage_error("--resume " + dir + ": the folder holds no checkpoint.bin",
                       "only runs written by a crossq with checkpoints can be resumed; start it again with --overwrite");
+  // one writer per run folder: the lock comes before anything is read or written
+  RunLock lock = RunLock::acquire(dir);
   Checkpoint ck = Checkpoint::load(checkpoint_path(dir));
   json cfg = json::parse(ck.get("config"), nullptr, false);
   if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("task") || !cfg.contains("algo"))
     throw usage_error("checkpoint " + checkpoint_path(dir) + " holds no valid configuration",
                       "the file is corrupt; start the run again with --overwrite");
   upgrade_config(cfg);
+  // the checkpoint's settings pass the same checks as any other (an edited checkpoint with
+  // recomputed checksums is refused here, naming the key)
+  cfg = checked_config(cfg, "the settings in checkpoint " + checkpoint_path(dir));
   // what the user gave must agree with the run, except bookkeeping that does not change it
-  const json given = given_settings(args.config_file, args.sets, args.flags);
+  const json given = given_settings(args.config_file, args.sets, flags);
   json probe = cfg;
   json typed = given;
   typed.erase("task");
@@ -163,7 +186,7 @@ void resume_run(Args& args) {
                                   checkpoint_path(dir)),
                       "drop the setting to continue the run as it was, or start a new run with another --out");
   }
-  Trainer tr(cfg, dir);
+  Trainer tr(cfg, dir, std::move(lock));
   const std::string tag = fmt::format("{}/{}{} seed{}", cfg["task"].get<std::string>(), cfg["algo"].get<std::string>(),
                                       variant_name(cfg), cfg["seed"].dump());
   if (!args.quiet) fmt::print("[{}] resuming from {}\n", tag, checkpoint_path(dir));
@@ -221,36 +244,37 @@ void add_train(CLI::App& app) {
         if (cmd->count(f) > 0)
           throw usage_error(std::string(f) + " cannot be combined with --resume",
                             "--resume continues one run in its own folder; drop " + std::string(f));
-      resume_run(*args);
+      resume_run(*args, given_flags(*cmd, args->flags));
       return;
     }
-    const std::string task = args->flags["task"].empty() ? "pendulum" : args->flags["task"];
-    const std::string algo = args->flags["algo"].empty() ? "crossq-wn" : args->flags["algo"];
+    const std::map<std::string, std::string> flags = given_flags(*cmd, args->flags);
+    const std::string task = flags.count("task") ? flags.at("task") : "pendulum";
+    const std::string algo = flags.count("algo") ? flags.at("algo") : "crossq-wn";
     json cfg = default_config(algo, task);  // checks both names
     if (!args->config_file.empty()) {
-      std::ifstream f(args->config_file);
-      if (!f) throw usage_error("cannot read --config " + args->config_file, "check the path");
-      json file = json::parse(f, nullptr, false);
-      if (file.is_discarded()) throw usage_error("--config " + args->config_file + " is not valid JSON", "fix the file's syntax");
+      const json file = read_config_flag(args->config_file);
       if (file.contains("algo") || file.contains("task")) {  // the file may pick them
+        for (const char* k : {"algo", "task"})
+          if (file.contains(k) && !file[k].is_string())
+            throw usage_error("--config " + args->config_file + ": '" + k + "' must be a string", "write e.g. \"task\": \"cheetah-run\"");
         const std::string a = file.value("algo", algo), t = file.value("task", task);
-        if (args->flags["algo"].empty() && args->flags["task"].empty()) cfg = default_config(a, t);
+        if (!flags.count("algo") && !flags.count("task")) cfg = default_config(a, t);
       }
-      apply_overrides(cfg, file, args->config_file, "config");
+      apply_overrides(cfg, file, "--config " + args->config_file, "config");
     }
     for (const auto& s : args->sets) apply_overrides(cfg, parse_set(s), "--set " + s, "set");
-    for (const auto& [key, val] : args->flags) {
-      if (val.empty() || key == "task" || key == "algo") continue;
+    for (const auto& [key, val] : flags) {
+      if (key == "task" || key == "algo") continue;
       apply_overrides(cfg, parse_set(key + "=" + val), flag_name(key), "flag");
     }
     validate_config(cfg);
+    preflight(cfg);
     std::vector<uint64_t> seeds = args->seeds.empty() ? std::vector<uint64_t>{cfg["seed"].get<uint64_t>()}
                                                       : parse_seeds(args->seeds);
     const int jobs = std::min<int>(args->jobs, static_cast<int>(seeds.size()));
     // never more worker threads than cores: with parallel runs each gets one lane
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    if (args->flags["threads"].empty())
-{
+    if (!flags.count("threads")) {
       cfg["threads"] = std::max(1, std::min<int>(2, static_cast<int>(cores) / jobs));
       cfg["sources"]["threads"] = "jobs";  // cores shared among the --jobs parallel runs
     }
@@ -276,10 +300,18 @@ void add_train(CLI::App& app) {
       t.close();
       fs::remove(probe, ec);
     }
+    // lock every run folder before any is cleared: a folder another process writes is
+    // refused (exit status 2) with nothing changed
+    std::vector<RunLock> locks;
     for (const auto& d : dirs) {
-      fs::remove_all(d);
-      fs::create_directories(d);
+      std::error_code ec;
+      fs::create_directories(d, ec);
+      if (ec) throw Error("cannot create run folder " + d + ": " + ec.message(), "choose a writable --out");
+      locks.push_back(RunLock::acquire(d));
     }
+    for (const auto& d : dirs)  // --overwrite: everything but the lock goes
+      for (const auto& e : fs::directory_iterator(d))
+        if (e.path().filename() != kLockFile) fs::remove_all(e.path());
 
     std::mutex print_mu;
     std::vector<std::exception_ptr> errors(seeds.size());
@@ -287,7 +319,7 @@ void add_train(CLI::App& app) {
       try {
         json c = cfg;
         c["seed"] = seeds[i];
-        Trainer tr(c, dirs[i]);
+        Trainer tr(c, dirs[i], std::move(locks[i]));
         const std::string tag = fmt::format("{}/{}{} seed{}", c["task"].get<std::string>(), c["algo"].get<std::string>(), variant_name(c), seeds[i]);
         tr.run([&](const Progress& p) {
           if (args->quiet) return;

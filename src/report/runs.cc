@@ -217,7 +217,7 @@ std::vector<Run> load_runs(const std::vector<std::string>& roots, bool skip_bad,
 }
 
 std::vector<Variant> group_variants(std::vector<Run>& runs) {
-  static const std::set<std::string> kFixed = {"task", "algo", "seed", "suite", "run_keys", "sources", "version"};
+  static const std::set<std::string> kFixed = {"task", "algo", "seed", "suite", "run_keys", "sources", "version", "run_id"};
   auto bookkeeping = [](const Run& r) {
     std::set<std::string> keys(kFixed.begin(), kFixed.end());
     if (r.config.contains("run_keys") && r.config["run_keys"].is_array())

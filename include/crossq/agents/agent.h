@@ -56,6 +56,9 @@ class Agent {
   virtual UpdateStats update(const Batch& batch, Rng& rng) = 0;
   // diagnostics of each critic after the latest update
   virtual std::vector<CriticDiagnostics> diagnostics() = 0;
+  // whether the next updates measure the dead-unit fraction (a pass over the hidden
+  // activations the trainer asks for only on updates it logs); agents without it ignore it
+  virtual void set_collect_dead_fraction(bool on) { (void)on; }
   // full parameter reset (networks, targets, optimizers, temperature); replay is untouched
   virtual void reset_parameters(Rng& rng) = 0;
   // number of trainable parameters (critics + actor, no targets)

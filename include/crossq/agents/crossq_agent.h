@@ -79,7 +79,7 @@ class CrossQAgent final : public Agent {
   void actor_update(const Batch& batch, const float* eps, UpdateStats& stats);
   // the target y (B) of the latest critic update
   const std::vector<float>& last_target() const { return y_; }
-  void set_collect_dead_fraction(bool on) { collect_dead_ = on; }
+  void set_collect_dead_fraction(bool on) override { collect_dead_ = on; }
 
  private:
   void build_networks(Rng& rng);
