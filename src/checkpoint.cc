@@ -110,6 +110,34 @@ uint64_t CheckpointWriter::file_bytes() const {
   return n;
 }
 
+template <class Sink>
+void CheckpointWriter::emit(Sink&& sink) const {
+  std::string head(kMagic, 8);
+  put<uint32_t>(head, kVersion);
+  put<uint32_t>(head, 0);
+  sink(head.data(), head.size());
+  for (const auto& s : sections_) {
+    const void* data = s.owned == SIZE_MAX ? s.data : owned_[s.owned].data();
+    const std::string h = section_head(s.name, s.bytes);
+    uint32_t crc = crc32(h.data(), h.size());
+    crc = crc32(data, s.bytes, crc);
+    sink(h.data(), h.size());
+    sink(data, s.bytes);  // one large write per array
+    sink(&crc, 4);
+  }
+  std::string tail(kEnd, 8);
+  put<uint64_t>(tail, sections_.size());
+  put<uint64_t>(tail, file_bytes());
+  sink(tail.data(), tail.size());
+}
+
+std::string CheckpointWriter::to_bytes() const {
+  std::string out;
+  out.reserve(file_bytes());
+  emit([&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); });
+  return out;
+}
+
 void CheckpointWriter::write(const std::string& path) const {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -117,23 +145,7 @@ void CheckpointWriter::write(const std::string& path) const {
     throw Error("cannot create " + tmp + ": " + std::strerror(errno),
                 "check the run folder exists and is writable");
   try {
-    std::string head(kMagic, 8);
-    put<uint32_t>(head, kVersion);
-    put<uint32_t>(head, 0);
-    write_all(fd, head.data(), head.size(), tmp);
-    for (const auto& s : sections_) {
-      const void* data = s.owned == SIZE_MAX ? s.data : owned_[s.owned].data();
-      const std::string h = section_head(s.name, s.bytes);
-      uint32_t crc = crc32(h.data(), h.size());
-      crc = crc32(data, s.bytes, crc);
-      write_all(fd, h.data(), h.size(), tmp);
-      write_all(fd, data, s.bytes, tmp);  // one large write per array
-      write_all(fd, &crc, 4, tmp);
-    }
-    std::string tail(kEnd, 8);
-    put<uint64_t>(tail, sections_.size());
-    put<uint64_t>(tail, file_bytes());
-    write_all(fd, tail.data(), tail.size(), tmp);
+    emit([&](const void* p, size_t n) { write_all(fd, p, n, tmp); });
     if (::fsync(fd) != 0)
       throw Error("cannot flush " + tmp + ": " + std::strerror(errno), "check the disk");
   } catch (...) {

@@ -120,6 +120,17 @@ void check_memory(const RunConfig& rc, const TaskSpec& sp) {
                       "lower --replay-capacity (or --steps)");
 }
 
+nlohmann::json checkpoint_settings(const Checkpoint& ck, const std::string& path) {
+  const std::string_view text = ck.get("config");
+  nlohmann::json cfg;
+  if (json_depth_within(text, 64)) cfg = nlohmann::json::parse(text, nullptr, false);
+  if (cfg.is_discarded() || !cfg.is_object())
+    throw usage_error("checkpoint " + path + " holds no valid configuration",
+                      "the file is corrupt; start the run again with --overwrite");
+  upgrade_config(cfg);
+  return checked_config(cfg, "the settings in checkpoint " + path);
+}
+
 void preflight(const nlohmann::json& cfg) {
   const nlohmann::json c = checked_config(cfg, "the run's settings");
   const TaskSpec sp = task_spec(c["task"]);

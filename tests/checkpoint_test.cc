@@ -106,6 +106,29 @@ TEST(Checkpoint, RefusesEveryCorruptionAndTruncation) {
   fs::remove_all(dir);
 }
 
+TEST(Checkpoint, CorruptSectionNamesNeverReachTheTerminalRaw) {
+  // a section name with terminal control bytes (valid checksums): refused, shown escaped
+  CheckpointWriter w;
+  w.add_copy("\x1b[2J\x1b]0;owned\x07", "x");
+  try {
+    Checkpoint::parse(w.to_bytes(), "f");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("holds non-printable bytes"), std::string::npos) << what;
+    EXPECT_NE(what.find("\\x1b[2J"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << "a raw escape byte in the message";
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+  }
+  // and to_bytes() is what write() writes
+  CheckpointWriter v;
+  v.add_copy("config", "{}");
+  const std::string dir = temp_dir("bytes");
+  v.write(dir + "/c.bin");
+  EXPECT_EQ(v.to_bytes(), slurp(dir + "/c.bin"));
+  fs::remove_all(dir);
+}
+
 TEST(Checkpoint, AFailedWriteKeepsTheLastGoodCheckpoint) {
   const std::string dir = temp_dir("atomic");
   const std::string path = dir + "/checkpoint.bin";

@@ -143,10 +143,10 @@ inline int wait_status(pid_t pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-// starts the kRunArgs run into `out`, waits until its eval.csv holds `rows` evaluations (a
-// checkpoint after step 0 exists by then), sends `sig`, returns the exit status
-inline int interrupt(const std::string& out, int sig, int rows = 2) {
-  const pid_t pid = start(kRunArgs + " --out " + out);
+// starts the run of `args` (kRunArgs) into `out`, waits until its eval.csv holds `rows`
+// evaluations (a checkpoint after step 0 exists by then), sends `sig`, returns the exit status
+inline int interrupt(const std::string& out, int sig, int rows = 2, const std::string& args = kRunArgs) {
+  const pid_t pid = start(args + " --out " + out);
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
     const std::string d = fs::exists(out) ? run_dir(out) : "";

@@ -238,6 +238,24 @@ TEST_F(RunSafety, AFailedLogWriteExits1NamingTheFileAndKeepsTheLastGoodCheckpoin
   EXPECT_EQ(line_count(dir + "/eval.csv"), line_count(ref_dir_ + "/eval.csv"));
 }
 
+TEST(RunSafetyReplay, AResumeAfterTheReplayRingWrapsGivesTheSameRun) {
+  // 2000 slots for 12000 transitions: the ring has wrapped several times when the run is killed
+  const std::string args = with_flags({{"--replay-capacity", "2000"}});
+  const std::string ref = temp_dir("wrap_ref"), out = temp_dir("wrap_killed");
+  ASSERT_EQ(run(args + " --out " + ref).status, 0);
+  ASSERT_EQ(interrupt(out, SIGKILL, 7, args), 128 + SIGKILL) << "the run finished before it was killed";
+  const std::string dir = run_dir(out);
+  const Checkpoint ck = Checkpoint::load(dir + "/checkpoint.bin");
+  int64_t counters[2];
+  std::memcpy(counters, ck.get("loop.counters").data(), sizeof(counters));
+  EXPECT_GT(counters[1], 4000) << "the checkpoint was written before the ring wrapped";  // transitions
+  const Result r = run("train --quiet --resume " + dir);
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_run(run_dir(ref), dir);
+  fs::remove_all(ref);
+  fs::remove_all(out);
+}
+
 TEST(RunFolder, ALogWriteToAFullDeviceThrowsNamingTheFile) {
   try {
     CsvLog::create("/dev/full", "a,b\n");

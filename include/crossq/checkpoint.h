@@ -28,8 +28,12 @@ class CheckpointWriter {
   void write(const std::string& path) const;
   // the file size write() produces
   uint64_t file_bytes() const;
+  // the bytes write() would write, in memory (tests and the fuzz target)
+  std::string to_bytes() const;
 
  private:
+  template <class Sink>
+  void emit(Sink&& sink) const;
   struct Section {
     std::string name;
     const void* data;

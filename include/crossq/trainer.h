@@ -85,6 +85,11 @@ class Trainer {
   std::vector<ResetEvent> resets_;
 };
 
+// the settings a checkpoint holds, upgraded (upgrade_config) and checked like any others
+// (checked_config): an edited checkpoint with recomputed checksums is refused naming the key;
+// `path` names the file in errors
+nlohmann::json checkpoint_settings(const Checkpoint& ck, const std::string& path);
+
 // refuses (exit status 2) a run whose replay buffer would not fit in this machine's memory
 void check_memory(const RunConfig& rc, const TaskSpec& task);
 // checks that a configuration can run (checked_config, check_memory) without building

@@ -157,14 +157,7 @@ void resume_run(Args& args, const std::map<std::string, std::string>& flags) {
   // one writer per run folder: the lock comes before anything is read or written
   RunLock lock = RunLock::acquire(dir);
   Checkpoint ck = Checkpoint::load(checkpoint_path(dir));
-  json cfg = json::parse(ck.get("config"), nullptr, false);
-  if (cfg.is_discarded() || !cfg.is_object() || !cfg.contains("task") || !cfg.contains("algo"))
-    throw usage_error("checkpoint " + checkpoint_path(dir) + " holds no valid configuration",
-                      "the file is corrupt; start the run again with --overwrite");
-  upgrade_config(cfg);
-  // the checkpoint's settings pass the same checks as any other (an edited checkpoint with
-  // recomputed checksums is refused here, naming the key)
-  cfg = checked_config(cfg, "the settings in checkpoint " + checkpoint_path(dir));
+  json cfg = checkpoint_settings(ck, checkpoint_path(dir));
   // what the user gave must agree with the run, except bookkeeping that does not change it
   const json given = given_settings(args.config_file, args.sets, flags);
   json probe = cfg;
