@@ -205,7 +205,8 @@ void add_train(CLI::App& app) {
               "with `crossq train --resume RUN_DIR`: on one thread the resumed run's eval.csv and train.csv\n"
               "equal the uninterrupted run's (except the wall-clock columns). Settings given with --resume\n"
               "must match the run's, except --threads and --checkpoint-every.\n"
-              "Exit status: 0 done, 1 I/O error, 2 bad input, 3 diverged (NaN/Inf), 130/143 interrupted.\n"
+              "Exit status: 0 done, 1 I/O error (the file is named), 2 bad input (also a refused resume or a run folder\n"
+              "another process holds), 3 diverged (NaN/Inf), 130/143 interrupted (docs/robustness.md).\n"
               "Each algorithm's parameter count on a task: crossq algos --task NAME (docs/algorithms.md).");
   struct Args {
     std::string out = "runs", config_file, seeds, resume;
