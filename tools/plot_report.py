@@ -29,6 +29,12 @@ plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "font.size": 9,
                      "svg.hashsalt": "crossq", "axes.grid": True, "grid.alpha": 0.3})
 
 
+def text(name):
+    """A name from the runs (a variant: config.json values) as literal text: an unescaped pair
+    of '$' would make matplotlib parse it as mathtext, and fail on what is not valid TeX."""
+    return name.replace("$", r"\$")
+
+
 def figure_legend(fig, axes):
     """One legend below the figure with every variant drawn in any panel (a variant may be
     missing from some tasks), each once, in drawing order."""
@@ -76,7 +82,7 @@ class Report:
                 continue
             x = np.array(c["steps"], dtype=float)
             iqm = c["iqm"]
-            ax.plot(x, iqm["point"], color=self.color[v["variant"]], lw=2, label=v["variant"])
+            ax.plot(x, iqm["point"], color=self.color[v["variant"]], lw=2, label=text(v["variant"]))
             ax.fill_between(x, iqm["lo"], iqm["hi"], color=self.color[v["variant"]], alpha=0.2,
                             lw=0)
         steps_axis(ax)
@@ -101,9 +107,9 @@ class Report:
                 x = np.array(pt["steps"], dtype=float)
                 m, se = arr(pt["mean"]), arr(pt["se"])
                 col = self.color[v["variant"]]
-                ax.plot(x, m, color=col, lw=1.6, label=v["variant"])
+                ax.plot(x, m, color=col, lw=1.6, label=text(v["variant"]))
                 ax.fill_between(x, m - se, m + se, color=col, alpha=0.2, lw=0)
-            ax.set_title(task)
+            ax.set_title(text(task))
             steps_axis(ax)
             ax.set_ylabel("score (mean ± s.e.)")
         for j in range(len(tasks), nrow * ncol):
@@ -132,7 +138,7 @@ class Report:
             ax.set_title(label)
             ax.set_xlabel("normalized score")
             ax.grid(axis="y", visible=False)
-        axes[0].set_yticks(y, names)
+        axes[0].set_yticks(y, [text(n) for n in names])
         fig.suptitle(f"{su['suite']}: final scores with {self.ci}% stratified bootstrap CIs")
         fig.tight_layout()
         return fig
@@ -144,7 +150,7 @@ class Report:
         for v in su["variants"]:
             p = v["profile"]
             col = self.color[v["variant"]]
-            ax.plot(taus, p["point"], color=col, lw=2, label=v["variant"])
+            ax.plot(taus, p["point"], color=col, lw=2, label=text(v["variant"]))
             ax.fill_between(taus, p["lo"], p["hi"], color=col, alpha=0.2, lw=0)
         ax.set_xlabel(r"normalized score $\tau$")
         ax.set_ylabel(r"fraction of runs with score $> \tau$")
@@ -160,7 +166,7 @@ class Report:
             x = np.array(fam["utd"], dtype=float)
             p = np.array(fam["iqm"]["point"])
             lo, hi = np.array(fam["iqm"]["lo"]), np.array(fam["iqm"]["hi"])
-            line = ax.plot(x, p, marker="o", lw=2, label=fam["family"])[0]
+            line = ax.plot(x, p, marker="o", lw=2, label=text(fam["family"]))[0]
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted({u for f in su["utd_scaling"] for u in f["utd"]}))
@@ -181,7 +187,7 @@ class Report:
                 x = np.array(d["steps"], dtype=float)
                 m, se = arr(d[key]["mean"]), arr(d[key]["se"])
                 col = self.color[d["variant"]]
-                ax.plot(x, m, color=col, lw=1.8, label=d["variant"])
+                ax.plot(x, m, color=col, lw=1.8, label=text(d["variant"]))
                 ax.fill_between(x, m - se, m + se, color=col, alpha=0.2, lw=0)
             if log:
                 ax.set_yscale("log")

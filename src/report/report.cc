@@ -54,15 +54,26 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
+// a table cell in markdown: a '|' or a line break in a name or path would end the cell or row
+std::string md_cell(const std::string& c) {
+  std::string out;
+  for (char ch : c) {
+    if (ch == '|') out += "\\|";
+    else if (ch == '\n' || ch == '\r') out += ' ';
+    else out += ch;
+  }
+  return out;
+}
+
 std::string markdown(const Table& t) {
-  std::string s = "### " + t.title + "\n\n|";
-  for (const auto& h : t.header) s += " " + h + " |";
+  std::string s = "### " + md_cell(t.title) + "\n\n|";
+  for (const auto& h : t.header) s += " " + md_cell(h) + " |";
   s += "\n|";
   for (size_t i = 0; i < t.header.size(); ++i) s += i == 0 ? "---|" : "---:|";
   s += "\n";
   for (const auto& r : t.rows) {
     s += "|";
-    for (const auto& c : r) s += " " + c + " |";
+    for (const auto& c : r) s += " " + md_cell(c) + " |";
     s += "\n";
   }
   return s + "\n";
@@ -157,6 +168,11 @@ json figure_plan(const json& s) {
   json plan = json::array();
   for (const auto& su : s["suites"]) {
     const std::string suite = su["suite"];
+    // the suite becomes part of file names: read_run admits only safe names, checked again
+    // here so that no summary can name a file outside figures/
+    if (!safe_name(suite))
+      throw Error(fmt::format("suite '{}' cannot be part of a figure's file name", suite),
+                  "suites are names of A-Z a-z 0-9 . _ = + - (docs/report.md#limits)");
     bool any_curve = false;
     for (const auto& v : su["variants"]) any_curve |= !v["curve"]["steps"].empty();
     if (any_curve)
@@ -278,7 +294,7 @@ json write_report(const std::vector<std::string>& roots, const fs::path& out_arg
 
   std::vector<Excluded> excluded;
   std::vector<std::string> notes;
-  std::vector<Run> runs = load_runs(roots, opt.skip_bad, excluded);
+  std::vector<Run> runs = load_runs(roots, opt.skip_bad, excluded, opt.limits);
   const std::vector<Variant> variants = group_variants(runs);
   align_runs(runs, opt.incomplete, excluded, notes);
   if (runs.empty()) {

@@ -255,7 +255,8 @@ json summarize(const std::vector<Run>& runs, const std::vector<Variant>& variant
       json rest = v->settings;
       rest.erase("utd");
       std::string family = v->algo;
-      for (const auto& [k, val] : rest.items()) family += fmt::format(" {}={}", k, val.dump());
+      for (const auto& [k, val] : rest.items())
+        family += fmt::format(" {}={}", label_text(k), label_text(val.dump()));
       families[family].push_back({v->settings["utd"].get<double>(), i});
     }
     js["utd_scaling"] = json::array();

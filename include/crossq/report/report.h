@@ -16,6 +16,7 @@ struct ReportOptions {
   SummaryOptions summary;
   Incomplete incomplete = Incomplete::kDrop;  // runs that end early: left out or aligned
   bool skip_bad = false;                      // leave out unreadable runs instead of failing
+  ReadLimits limits;                          // what one run folder may hold
   std::string python = "/usr/bin/python3";    // Debian's, with python3-matplotlib
 };
 

@@ -43,18 +43,47 @@ struct Variant {
   nlohmann::json settings;    // the distinguishing settings, e.g. {"utd": 5}
 };
 
+// what one run folder may hold (docs/report.md#limits). A run beyond a limit is unreadable: the
+// error names the file and the limit. The defaults are far above what `crossq train` writes.
+struct ReadLimits {
+  uint64_t config_bytes = uint64_t{1} << 20;      // config.json: 1 MiB
+  int json_depth = 64;                            // arrays and objects nested in config.json
+  uint64_t csv_bytes = uint64_t{256} << 20;       // eval.csv, train.csv: 256 MiB each
+  size_t csv_line_bytes = size_t{64} << 10;       // one line of a CSV: 64 KiB
+  size_t eval_rows = 100'000;                     // evaluations in eval.csv
+  size_t train_rows = 2'000'000;                  // rows of train.csv
+  size_t name_bytes = 128;                        // task, algo, suite
+  int folder_depth = 32;                          // folders below a run path searched for runs
+};
+
+// whether `name` (a task, algo or suite from config.json; the suite becomes part of figure file
+// names) is 1 to `max_bytes` characters of A-Z a-z 0-9 . _ = + - and not "." or ".."
+bool safe_name(const std::string& name, size_t max_bytes = ReadLimits{}.name_bytes);
+
+// `text` (a key or value from config.json) as it appears in a variant name or legend:
+// control characters and bytes that are not UTF-8 as \xNN, at most about 64 bytes (a longer
+// text is cut and tagged with a hash of the whole, so two long texts stay two names)
+std::string label_text(const std::string& text);
+
 // every folder holding a config.json under `roots` (a root may itself be a run), sorted, each
-// once; throws a usage error naming a root that does not exist
-std::vector<std::filesystem::path> find_run_dirs(const std::vector<std::string>& roots);
+// once. Symbolic links are not followed below a root (a root may be one); entries that are
+// not run folders are ignored; a folder that cannot be listed or lies deeper than
+// `folder_depth`, and a symbolic link to a run folder, are listed in `skipped` with the reason.
+// Throws a usage error naming a root that does not exist or is not a folder.
+std::vector<std::filesystem::path> find_run_dirs(const std::vector<std::string>& roots,
+                                                 std::vector<Excluded>& skipped,
+                                                 const ReadLimits& limits = {});
 
 // reads config.json, eval.csv and (if present) train.csv; throws Error naming the file and
-// line of malformed input
-Run read_run(const std::filesystem::path& dir);
+// line of malformed input, a file that is not a regular file (a FIFO, device or folder; a
+// symbolic link to a regular file is followed), a limit exceeded, or an unsafe name
+Run read_run(const std::filesystem::path& dir, const ReadLimits& limits = {});
 
-// reads every run under `roots`; a run that fails to read throws, or with skip_bad is listed
-// in `excluded`; throws a usage error when no run is found
+// reads every run under `roots`; a run that fails to read throws (the hint names --skip-bad),
+// or with skip_bad is listed in `excluded`, as are the folders find_run_dirs skipped; throws a
+// usage error when no run is found
 std::vector<Run> load_runs(const std::vector<std::string>& roots, bool skip_bad,
-                           std::vector<Excluded>& excluded);
+                           std::vector<Excluded>& excluded, const ReadLimits& limits = {});
 
 // names each run's variant: a config key that is not bookkeeping (`run_keys`, task, seed,
 // suite) and takes two values among one algorithm's runs on one task splits the algorithm
