@@ -20,6 +20,7 @@
 #include "crossq/agents/residual_agent.h"
 #include "crossq/reset_schedule.h"
 #include "crossq/error.h"
+#include "crossq/learner.h"
 #include "crossq/run_folder.h"
 #include "crossq/tasks/registry.h"
 
@@ -60,9 +61,6 @@ void to_task_units(const TaskSpec& sp, const float* a, float* out) {
     out[i] = sp.act_low[i] + 0.5f * (a[i] + 1.f) * (sp.act_high[i] - sp.act_low[i]);
 }
 
-// independent streams of one run, each derived from the seed and a fixed salt
-Rng stream(uint64_t seed, uint64_t salt) { return Rng(seed * 0x9e3779b97f4a7c15ULL ^ salt); }
-
 }  // namespace
 
 EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_repeat) {
@@ -99,13 +97,6 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
   return res;
 }
 
-std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
-  // crossq-wn, crossq, sac and sr-sac are one implementation with different settings, as are
-  // simba, bro and bro-fast (config.cc)
-  if (is_residual_algo(rc.algo))
-    return std::make_unique<ResidualAgent>(rc.residual, rng);
-  return std::make_unique<CrossQAgent>(rc.agent, rng);
-}
 
 void check_memory(const RunConfig& rc, const TaskSpec& sp) {
   // the replay buffer is allocated in full up front: refuse one the machine cannot hold
@@ -138,14 +129,20 @@ void preflight(const nlohmann::json& cfg) {
 }
 
 Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock)
+    : Trainer(cfg, std::move(run_dir), nullptr, nullptr, std::move(lock)) {}
+
+Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, std::unique_ptr<Task> task,
+                 std::unique_ptr<Task> eval_task, RunLock lock)
     : cfg_(checked_config(cfg, "the run's settings")), dir_(std::move(run_dir)), lock_(std::move(lock)) {
-  env_ = std::make_unique<Env>(make_task(cfg_["task"]));
-  eval_env_ = std::make_unique<Env>(make_task(cfg_["task"]));
-  rc_ = to_run_config(cfg_, env_->spec());
-  check_memory(rc_, env_->spec());
+  if (!task) task = make_task(cfg_["task"]);
+  if (!eval_task) eval_task = make_task(cfg_["task"]);
+  env_ = std::make_unique<Env>(std::move(task));
+  eval_env_ = std::make_unique<Env>(std::move(eval_task));
+  const TaskSpec& sp = env_->spec();
+  rc_ = to_run_config(cfg_, sp);
+  check_memory(rc_, sp);
   try {
-    Rng init = stream(rc_.seed, 1);
-    agent_ = make_agent(rc_, init);
+    learner_ = std::make_unique<Learner>(cfg_, sp.obs_dim, sp.act_dim, LearnerMode::kInline);
   } catch (const std::bad_alloc&) {
     throw usage_error("not enough memory for the networks of this configuration",
                       "lower --critic-hidden, --actor-hidden or --batch-size");
@@ -153,30 +150,11 @@ Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock)
   if (!lock_.held()) lock_ = RunLock::acquire(dir_);
 }
 
+Agent& Trainer::agent() { return learner_->agent(); }
+double Trainer::update_seconds() const { return learner_->update_seconds(); }
+
 Trainer::~Trainer() = default;
 
-std::string find_nonfinite(Agent& agent) {
-  // parameters, optimizer moments and running statistics are float32 arrays named
-  // <network>.w / .m / .v / .running, and the temperature log_alpha (agent.h, StateRef)
-  for (const StateRef& r : agent.state()) {
-    const std::string& n = r.name;
-    auto ends = [&](const char* suf) {
-      const size_t k = std::strlen(suf);
-      return n.size() >= k && n.compare(n.size() - k, k, suf) == 0;
-    };
-    if (!(ends(".w") || ends(".m") || ends(".v") || ends(".running") || n == "log_alpha")) continue;
-    const float* x = static_cast<const float*>(r.data);
-    const size_t count = r.bytes / sizeof(float);
-    for (size_t k = 0; k < count; ++k) {
-      if (std::isfinite(x[k])) continue;
-      const char* what = ends(".w") ? "parameters" : ends(".running") ? "BN running statistics"
-                         : n == "log_alpha" ? "temperature" : "optimizer moments";
-      return fmt::format("{} of {} hold {} (in {}, element {})", what, n.substr(0, n.find('.')),
-                         std::isnan(x[k]) ? "NaN" : "Inf", n, k);
-    }
-  }
-  return {};
-}
 
 namespace {
 Error diverged(const std::string& what, const std::string& run_dir) {
@@ -214,16 +192,15 @@ void clear_stop_signal() { g_stop_signal = 0; }
 
 namespace {
 
-// the loop's scalar counters, checkpointed as one array (order is the format)
+// the loop's scalar counters, checkpointed as one array (order is the format); the learner
+// checkpoints its own (transitions, updates, the open log interval)
 struct Counters {
-  int64_t env_step = 0, transitions = 0, updates = 0, next_eval = 0, last_eval_step = -1,
-          next_reset = -1, next_checkpoint = -1, n_upd = 0, n_actor = 0, interval_step0 = 0,
-          episode_step = 0, eval_csv_bytes = 0, train_csv_bytes = 0, has_eval = 0;
+  int64_t env_step = 0, next_eval = 0, last_eval_step = -1, next_reset = -1, next_checkpoint = -1,
+          interval_step0 = 0, episode_step = 0, eval_csv_bytes = 0, train_csv_bytes = 0, has_eval = 0;
 };
-// and its floating-point accumulators
+// and its floating-point ones
 struct Sums {
-  double critic = 0, actor = 0, alpha_loss = 0, entropy = 0, q = 0, alpha = 0, elapsed_s = 0,
-         update_s = 0, last_eval_return = 0;
+  double elapsed_s = 0, last_eval_return = 0;
 };
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -262,27 +239,28 @@ std::string new_run_id() {
 
 }  // namespace
 
-// One run's loop as named steps over one state: start or restore, then per agent step collect,
-// learn (and log), evaluate, reset, checkpoint, report progress.
+// One run's loop as named steps over one state: start or restore, then per agent step collect
+// (act, step the task, hand the transition to the learner, which learns and logs), evaluate,
+// reset, checkpoint, report progress.
 class RunLoop {
  public:
-  RunLoop(Trainer& t)
-      : t_(t), rc_(t.rc_), sp_(t.env_->spec()), O_(sp_.obs_dim), A_(sp_.act_dim),
-        eval_path_(t.dir_ + "/eval.csv"), train_path_(t.dir_ + "/train.csv"),
-        replay_(std::min(rc_.replay_capacity, rc_.steps / rc_.action_repeat + 1), O_, A_),
-        batch_(rc_.agent.batch_size, O_, A_), obs_(O_), next_obs_(O_), a_(A_), u_(A_),
+  explicit RunLoop(Trainer& t)
+      : t_(t), rc_(t.rc_), learner_(*t.learner_), sp_(t.env_->spec()), O_(sp_.obs_dim), A_(sp_.act_dim),
+        eval_path_(t.dir_ + "/eval.csv"), train_path_(t.dir_ + "/train.csv"), obs_(O_), next_obs_(O_), a_(A_), u_(A_),
         listed_resets_(0, rc_.reset_steps) {
     c_.next_eval = rc_.eval_every;
     c_.next_reset = rc_.reset_every > 0 ? rc_.reset_every : -1;
     c_.next_checkpoint = rc_.checkpoint_every > 0 ? rc_.checkpoint_every : -1;
     t_.resets_.clear();
+    learner_.set_log_callback([this](const LearnerLog& l) { log_row(l); });
   }
+  ~RunLoop() { learner_.set_log_callback({}); }
 
   void start_new();
   void restore(Checkpoint& ck);
   bool finished() const { return c_.env_step >= rc_.steps; }
+  int64_t env_step() const { return c_.env_step; }
   void collect();
-  void learn();
   void evaluate_if_due();
   void reset_if_due();
   void checkpoint_if_due();
@@ -300,27 +278,13 @@ class RunLoop {
   double session_seconds() const { return seconds_since(t0_); }
 
  private:
-  // the random streams of the run, seeded apart, by checkpoint section name
-  std::vector<std::pair<const char*, Rng*>> rngs() {
-    return {{"rng.env", &env_rng_},       {"rng.eval", &eval_rng_},     {"rng.act", &act_rng_},
-            {"rng.replay", &replay_rng_}, {"rng.update", &update_rng_}, {"rng.reset", &reset_rng_}};
-  }
-  // the replay arrays' first `rows` rows (the ring fills front to back)
-  std::vector<std::tuple<const char*, void*, size_t>> replay_arrays(int64_t rows) {
-    const size_t n = static_cast<size_t>(rows);
-    return {{"replay.obs", replay_.obs().data(), n * O_ * sizeof(float)},
-            {"replay.act", replay_.act().data(), n * A_ * sizeof(float)},
-            {"replay.reward", replay_.reward().data(), n * sizeof(float)},
-            {"replay.next_obs", replay_.next_obs().data(), n * O_ * sizeof(float)},
-            {"replay.terminated", replay_.terminated().data(), n}};
-  }
   Error refuse(const std::string& why) const {
     return Error(fmt::format("cannot resume {}: {}", t_.dir_, why),
                  "a checkpoint resumes only the run folder it was written in, as it was then; restore "
                  "the folder's files, or start the run again with --overwrite",
                  kExitUsage);
   }
-  void log_row(const UpdateStats& st);
+  void log_row(const LearnerLog& l);
   void read_state(const Checkpoint& ck);
   // refuses (exit status 2, naming what differs) unless the checkpoint belongs to this folder
   // as it is; returns the logs' marks it recorded
@@ -328,13 +292,11 @@ class RunLoop {
 
   Trainer& t_;
   const RunConfig& rc_;
+  Learner& learner_;
   const TaskSpec& sp_;
   const int O_, A_;
   const std::string eval_path_, train_path_;
-  Rng env_rng_ = stream(rc_.seed, 2), eval_rng_ = stream(rc_.seed, 3), act_rng_ = stream(rc_.seed, 4),
-      replay_rng_ = stream(rc_.seed, 5), update_rng_ = stream(rc_.seed, 6), reset_rng_ = stream(rc_.seed, 7);
-  ReplayBuffer replay_;
-  Batch batch_;
+  Rng env_rng_ = stream(rc_.seed, 2), eval_rng_ = stream(rc_.seed, 3);
   std::vector<float> obs_, next_obs_, a_, u_;  // (O), (O), (A) in [-1, 1], (A) in task units
   Counters c_;
   Sums sum_;
@@ -354,7 +316,7 @@ void RunLoop::start_new() {
   t_.cfg_["run_id"] = new_run_id();
   write_config_json(t_.dir_, t_.cfg_);
   eval_log_ = CsvLog::create(eval_path_, eval_csv_header());
-  train_log_ = CsvLog::create(train_path_, train_csv_header(t_.agent_->diagnostics()));
+  train_log_ = CsvLog::create(train_path_, train_csv_header(learner_.agent().diagnostics()));
   t_.env_->reset(env_rng_, obs_.data());
   save();
 }
@@ -362,15 +324,9 @@ void RunLoop::start_new() {
 void RunLoop::read_state(const Checkpoint& ck) {
   ck.read_into("loop.counters", &c_, sizeof(c_));
   ck.read_into("loop.sums", &sum_, sizeof(sum_));
-  for (auto& [name, r] : rngs()) ck.read_into(name, r->s, sizeof(r->s));
-  for (const StateRef& r : t_.agent_->state()) ck.read_into("agent/" + r.name, r.data, r.bytes);
-  int64_t cursor[3];
-  ck.read_into("replay.cursor", cursor, sizeof(cursor));
-  if (cursor[2] != replay_.capacity() || cursor[1] < 0 || cursor[1] > replay_.capacity() || cursor[0] < 0 ||
-      cursor[0] >= replay_.capacity())
-    throw refuse("its checkpoint holds a replay buffer of another shape");
-  replay_.set_cursor(cursor[0], cursor[1]);
-  for (auto& [name, data, bytes] : replay_arrays(cursor[1])) ck.read_into(name, data, bytes);
+  ck.read_into("rng.env", env_rng_.s, sizeof(env_rng_.s));
+  ck.read_into("rng.eval", eval_rng_.s, sizeof(eval_rng_.s));
+  learner_.restore_from(ck);
   ck.read_into("env.obs", obs_.data(), obs_.size() * sizeof(float));
   for (auto [name, env] : {std::pair{"env.task", t_.env_.get()}, std::pair{"eval_env.task", t_.eval_env_.get()}}) {
     const std::string_view v = ck.get(name);
@@ -381,7 +337,7 @@ void RunLoop::read_state(const Checkpoint& ck) {
     std::memcpy(x.data(), v.data(), v.size());
     env->task().set_state(x);
   }
-  if (c_.env_step < 0 || c_.env_step > rc_.steps || c_.episode_step < 0 || c_.transitions < 0 || c_.updates < 0)
+  if (c_.env_step < 0 || c_.env_step > rc_.steps || c_.episode_step < 0)
     throw refuse(fmt::format("its checkpoint's counters are out of range (env step {} of {})", c_.env_step, rc_.steps));
 }
 
@@ -418,7 +374,7 @@ std::pair<LogMark, LogMark> RunLoop::check_against_folder(const Checkpoint& ck) 
   for (auto [path, mark] : {std::pair{eval_path_, em}, std::pair{train_path_, tm}})
     if (const std::string why = check_log(path, mark); !why.empty()) throw refuse(why);
   // and the state itself is finite (a diverged checkpoint never runs)
-  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
+  check_finite(learner_.agent(), t_.dir_, c_.env_step, learner_.updates());
   return {em, tm};
 }
 
@@ -435,13 +391,12 @@ void RunLoop::restore(Checkpoint& ck) {
   write_config_json(t_.dir_, t_.cfg_);  // may differ in threads, checkpoint_every
   eval_log_ = CsvLog::reopen(eval_path_, em);
   train_log_ = CsvLog::reopen(train_path_, tm);
-  t_.update_s_ = sum_.update_s;
 }
 
 void RunLoop::save() {
   // finiteness first, so a diverged state never replaces a good checkpoint; the logs are made
   // durable before the checkpoint records their lengths and checksums
-  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
+  check_finite(learner_.agent(), t_.dir_, c_.env_step, learner_.updates());
   train_log_.sync();
   eval_log_.sync();
   const LogMark em = eval_log_.mark(), tm = train_log_.mark();
@@ -449,20 +404,17 @@ void RunLoop::save() {
   c_.eval_csv_bytes = em.bytes;
   c_.episode_step = t_.env_->episode_step();
   sum_.elapsed_s = elapsed0_ + seconds_since(t0_);
-  sum_.update_s = t_.update_s_;
   const nlohmann::json run = {{"logs", {{"eval.csv", {{"bytes", em.bytes}, {"crc32", em.crc}}},
                                         {"train.csv", {{"bytes", tm.bytes}, {"crc32", tm.crc}}}}}};
   const std::vector<double> env_state = t_.env_->task().state(), eval_state = t_.eval_env_->task().state();
-  const int64_t cursor[3] = {replay_.head(), replay_.size(), replay_.capacity()};
   CheckpointWriter w;
   w.add_copy("config", t_.cfg_.dump());
   w.add_copy("run", run.dump());
   w.add("loop.counters", &c_, sizeof(c_));
   w.add("loop.sums", &sum_, sizeof(sum_));
-  for (auto& [name, r] : rngs()) w.add(name, r->s, sizeof(r->s));
-  for (const StateRef& r : t_.agent_->state()) w.add("agent/" + r.name, r.data, r.bytes);
-  w.add("replay.cursor", cursor, sizeof(cursor));
-  for (auto& [name, data, bytes] : replay_arrays(replay_.size())) w.add(name, data, bytes);
+  w.add("rng.env", env_rng_.s, sizeof(env_rng_.s));
+  w.add("rng.eval", eval_rng_.s, sizeof(eval_rng_.s));
+  learner_.add_to(w);
   w.add("env.obs", obs_.data(), obs_.size() * sizeof(float));
   w.add("env.task", env_state.data(), env_state.size() * sizeof(double));
   w.add("eval_env.task", eval_state.data(), eval_state.size() * sizeof(double));
@@ -470,17 +422,9 @@ void RunLoop::save() {
 }
 
 void RunLoop::collect() {
-  // act: uniform random during warm-up, then the eval-mode actor's sample
-  if (c_.transitions < rc_.warmup) {
-    for (int j = 0; j < A_; ++j) a_[j] = static_cast<float>(act_rng_.uniform(-1.0, 1.0));
-  } else {
-    t_.agent_->act(obs_.data(), false, act_rng_, a_.data());
-    for (int j = 0; j < A_; ++j)
-      if (!std::isfinite(a_[j]))
-        throw diverged(fmt::format("the policy's action holds {} (component {}) at env step {} (update {})",
-                                   std::isnan(a_[j]) ? "NaN" : "Inf", j, c_.env_step, c_.updates),
-                       t_.dir_);
-  }
+  // act (uniform random during warm-up, then the policy's sample), step the task with action
+  // repeat, hand the transition to the learner (which runs the updates it makes due)
+  learner_.act(obs_.data(), false, a_.data());
   to_task_units(sp_, a_.data(), u_.data());
   double reward = 0;
   bool terminated = false, truncated = false;
@@ -492,9 +436,7 @@ void RunLoop::collect() {
     truncated = r.truncated;
     if (terminated || truncated) break;
   }
-  t_.agent_->observe(obs_.data());  // running statistics see each collected observation once
-  replay_.add(obs_.data(), a_.data(), static_cast<float>(reward * rc_.reward_scale), next_obs_.data(), terminated);
-  ++c_.transitions;
+  learner_.observe(obs_.data(), a_.data(), static_cast<float>(reward), next_obs_.data(), terminated, truncated);
   if (terminated || truncated) {
     t_.env_->reset(env_rng_, obs_.data());
   } else {
@@ -502,60 +444,19 @@ void RunLoop::collect() {
   }
 }
 
-void RunLoop::learn() {
-  // utd updates per agent step once warm-up is over
-  if (c_.transitions < rc_.warmup || replay_.size() < 1) return;
-  const auto tu = Clock::now();
-  for (int k = 0; k < rc_.utd; ++k) {
-    replay_.sample(replay_rng_, batch_);
-    const bool log_now = (c_.updates + 1) % rc_.log_every == 0;
-    t_.agent_->set_collect_dead_fraction(log_now);
-    const UpdateStats st = t_.agent_->update(batch_, update_rng_);
-    ++c_.updates;
-    if (!std::isfinite(st.critic_loss) || (st.actor_updated && !std::isfinite(st.actor_loss)))
-      throw diverged(fmt::format("{} loss is {} at env step {} (update {})",
-                                 std::isfinite(st.critic_loss) ? "actor" : "critic",
-                                 std::isfinite(st.critic_loss) ? st.actor_loss : st.critic_loss, c_.env_step,
-                                 c_.updates),
-                     t_.dir_);
-    sum_.critic += st.critic_loss;
-    sum_.q += st.q_mean;
-    sum_.alpha = st.alpha;
-    ++c_.n_upd;
-    if (st.actor_updated) {
-      sum_.actor += st.actor_loss;
-      sum_.alpha_loss += st.alpha_loss;
-      sum_.entropy += st.entropy;
-      ++c_.n_actor;
-    }
-    if (log_now) log_row(st);
-  }
-  t_.update_s_ += seconds_since(tu);
-}
-
-void RunLoop::log_row(const UpdateStats&) {
+void RunLoop::log_row(const LearnerLog& l) {
   // one row of train.csv: the interval's means and the critics' diagnostics
   const double dt = seconds_since(interval_t0_);
   const double sps = dt > 0 ? static_cast<double>(c_.env_step - c_.interval_step0) / dt : 0.0;
-  auto mean = [](double s, int64_t n) { return n ? fmt::format("{:.6g}", s / static_cast<double>(n)) : std::string(); };
-  const std::vector<CriticDiagnostics> diag = t_.agent_->diagnostics();
-  for (size_t i = 0; i < diag.size(); ++i)  // a cheap gradient check each log row
-    if (!std::isfinite(diag[i].grad_norm) || !std::isfinite(diag[i].param_norm))
-      throw diverged(fmt::format("the gradient of critic{} is {} at env step {} (update {})", i,
-                                 std::isnan(diag[i].grad_norm) ? "NaN" : "not finite", c_.env_step, c_.updates),
-                     t_.dir_);
-  check_finite(*t_.agent_, t_.dir_, c_.env_step, c_.updates);
-  std::string row = fmt::format("{},{},{},{},{},{:.6g},{},{},{:.1f}", c_.env_step, c_.updates, mean(sum_.critic, c_.n_upd),
-                                mean(sum_.actor, c_.n_actor), mean(sum_.alpha_loss, c_.n_actor), sum_.alpha,
-                                mean(sum_.entropy, c_.n_actor), mean(sum_.q, c_.n_upd), sps);
-  for (const CriticDiagnostics& d : diag) {
+  const auto actor = [&](double v) { return l.has_actor ? fmt::format("{:.6g}", v) : std::string(); };
+  std::string row = fmt::format("{},{},{:.6g},{},{},{:.6g},{},{:.6g},{:.1f}", c_.env_step, l.updates, l.critic_loss,
+                                actor(l.actor_loss), actor(l.alpha_loss), l.alpha, actor(l.entropy), l.q_mean, sps);
+  for (const CriticDiagnostics& d : l.critics) {
     row += fmt::format(",{:.6g},{:.6g},{:.6g},{:.6g}", d.param_norm, d.grad_norm, d.elr_mean, d.dead_fraction);
     for (double e : d.elr) row += fmt::format(",{:.6g}", e);
   }
   row += "\n";
   train_log_.append(row);
-  sum_.critic = sum_.actor = sum_.alpha_loss = sum_.entropy = sum_.q = 0;
-  c_.n_upd = c_.n_actor = 0;
   c_.interval_step0 = c_.env_step;
   interval_t0_ = Clock::now();
 }
@@ -564,7 +465,7 @@ void RunLoop::evaluate_if_due() {
   // every eval_every env steps and once at the end
   const bool last = finished();
   if (!(c_.env_step >= c_.next_eval || (last && c_.last_eval_step != c_.env_step))) return;
-  const EvalResult r = evaluate(*t_.agent_, *t_.eval_env_, eval_rng_, rc_.eval_episodes, rc_.action_repeat);
+  const EvalResult r = evaluate(learner_.agent(), *t_.eval_env_, eval_rng_, rc_.eval_episodes, rc_.action_repeat);
   double lo = r.returns.empty() ? 0 : r.returns[0], hi = lo;
   for (double x : r.returns) {
     lo = std::min(lo, x);
@@ -591,8 +492,8 @@ void RunLoop::reset_if_due() {
     c_.next_reset += rc_.reset_every;
   }
   if (!due) return;
-  t_.agent_->reset_parameters(reset_rng_);
-  t_.resets_.push_back({c_.env_step, replay_.size()});
+  learner_.reset_parameters();
+  t_.resets_.push_back({c_.env_step, learner_.transitions() > 0 ? std::min(learner_.transitions(), rc_.replay_capacity) : 0});
 }
 
 void RunLoop::checkpoint_if_due() {
@@ -623,25 +524,34 @@ void RunLoop::report(const std::function<void(const Progress&)>& progress) {
 
 void Trainer::run(const std::function<void(const Progress&)>& progress, Checkpoint* resume) {
   RunLoop loop(*this);
-  if (resume) {
-    loop.restore(*resume);
-    loop.begin_session();
-  } else {
-    loop.begin_session();
-    loop.start_new();
+  try {
+    if (resume) {
+      loop.restore(*resume);
+      loop.begin_session();
+    } else {
+      loop.begin_session();
+      loop.start_new();
+    }
+    bool stepped = false;
+    while (!loop.finished()) {
+      stepped = true;
+      loop.collect();
+      loop.evaluate_if_due();
+      loop.reset_if_due();
+      loop.checkpoint_if_due();
+      loop.report(progress);
+    }
+    total_s_ = loop.session_seconds();  // training only (`crossq bench loop`), not the final write
+    if (stepped) loop.save();           // the final checkpoint: the run can be inspected or extended
+  } catch (const Error& e) {
+    // the learner's divergence errors know the update; the run adds the env step and where the
+    // last good checkpoint is
+    const std::string what = e.what();
+    if (e.exit_code() != kExitDiverged || what.find("at env step") != std::string::npos) throw;
+    throw Error(fmt::format("{} at env step {}", what, loop.env_step()),
+                fmt::format("the last good checkpoint, if any, is kept in {}; {}", checkpoint_path(dir_), e.hint()),
+                kExitDiverged);
   }
-  bool stepped = false;
-  while (!loop.finished()) {
-    stepped = true;
-    loop.collect();
-    loop.learn();
-    loop.evaluate_if_due();
-    loop.reset_if_due();
-    loop.checkpoint_if_due();
-    loop.report(progress);
-  }
-  total_s_ = loop.session_seconds();  // training only (`crossq bench loop`), not the final write
-  if (stepped) loop.save();           // the final checkpoint: the run can be inspected or extended
 }
 
 }  // namespace crossq

@@ -13,6 +13,7 @@
 #include "crossq/agents/agent.h"
 #include "crossq/checkpoint.h"
 #include "crossq/config.h"
+#include "crossq/learner.h"
 #include "crossq/run_folder.h"
 #include "crossq/tasks/env.h"
 
@@ -48,6 +49,10 @@ class Trainer {
   // the run writes into `run_dir`, which it locks for its lifetime (run_folder.h): pass the
   // lock when the caller took it already (before clearing the folder), else it is taken here
   Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock = {});
+  // the same on tasks the caller made (a Python environment's adapter): `task` trains,
+  // `eval_task` evaluates; null ones are made from cfg["task"]
+  Trainer(const nlohmann::json& cfg, std::string run_dir, std::unique_ptr<Task> task, std::unique_ptr<Task> eval_task,
+          RunLock lock = {});
   ~Trainer();
   // trains to cfg.steps; calls `progress` about once a second and after each evaluation.
   // A new run writes config.json, the log headers and a first checkpoint before its first
@@ -62,10 +67,10 @@ class Trainer {
   // any file throws with exit code 1, keeping the last good checkpoint.
   void run(const std::function<void(const Progress&)>& progress = {}, Checkpoint* resume = nullptr);
 
-  Agent& agent() { return *agent_; }
+  Agent& agent();
   const RunConfig& config() const { return rc_; }
   // wall seconds spent inside agent updates, and in total (for `crossq bench loop`)
-  double update_seconds() const { return update_s_; }
+  double update_seconds() const;
   double total_seconds() const { return total_s_; }
   // each parameter reset of the last run: the env step and the replay size at that moment
   struct ResetEvent {
@@ -80,8 +85,8 @@ class Trainer {
   std::string dir_;
   RunLock lock_;
   std::unique_ptr<Env> env_, eval_env_;
-  std::unique_ptr<Agent> agent_;
-  double update_s_ = 0, total_s_ = 0;
+  std::unique_ptr<Learner> learner_;
+  double total_s_ = 0;
   std::vector<ResetEvent> resets_;
 };
 
@@ -99,11 +104,6 @@ void preflight(const nlohmann::json& cfg);
 // throws (exit code 3) naming the first agent state array with a NaN or Inf
 void check_finite(Agent& agent, const std::string& run_dir, int64_t env_step, int64_t updates);
 
-// names the first float array of the agent's state (parameters, moments, running statistics,
-// temperature) holding a NaN or Inf, e.g. "parameters of critic0 hold NaN (in critic0.w, element
-// 12)"; empty when all are finite
-std::string find_nonfinite(Agent& agent);
-
 // the checkpoint file of a run folder
 std::string checkpoint_path(const std::string& run_dir);
 
@@ -114,7 +114,5 @@ void install_stop_handlers();
 int pending_stop_signal();     // 0, SIGINT or SIGTERM
 void clear_stop_signal();
 
-// creates the agent an algorithm names
-std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng);
 
 }  // namespace crossq
