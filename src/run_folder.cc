@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <fmt/core.h>
 
 #include "crossq/checkpoint.h"
+#include "crossq/config.h"
 #include "crossq/error.h"
 
 namespace crossq {
@@ -246,6 +249,62 @@ std::string train_csv_header(const std::vector<CriticDiagnostics>& critics) {
     for (size_t j = 0; j < critics[0].elr.size(); ++j) h += fmt::format(",critic{}/elr_layer{}", k, j);
   }
   return h + "\n";
+}
+
+// ---- folders
+
+// the variant suffix: experimental settings that differ from the algorithm's defaults
+std::string variant_name(const nlohmann::json& cfg) {
+  const nlohmann::json def = default_config(cfg["algo"], cfg["task"]);
+  std::string v;
+  for (const auto& s : option_specs()) {
+    if (s.run_key || s.key == "task" || s.key == "algo" || s.key == "steps") continue;
+    if (cfg[s.key] != def[s.key]) {
+      std::string val = cfg[s.key].is_string() ? cfg[s.key].get<std::string>() : cfg[s.key].dump();
+      // a value too long (or not plain enough) to spell in a folder name gets a stable hash
+      const bool plain = std::all_of(val.begin(), val.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '+' || ch == ',';
+      });
+      if (val.size() > 24 || !plain) val = "h" + short_hash(val);
+      v += "_" + s.key + "=" + val;
+    }
+  }
+  // a folder name stays well below the file systems' 255-byte limit
+  if (v.size() > 160) v = "_variant=h" + short_hash(v);
+  return v;
+}
+
+std::string run_dir_of(const std::string& out, const nlohmann::json& cfg, uint64_t seed) {
+  return fmt::format("{}/{}/{}{}/seed{}", out, cfg["task"].get<std::string>(), cfg["algo"].get<std::string>(),
+                     variant_name(cfg), seed);
+}
+
+std::vector<RunLock> prepare_run_folders(const std::string& out, const std::vector<std::string>& dirs, bool overwrite) {
+  for (const auto& d : dirs)
+    if (fs::exists(d) && !overwrite)
+      throw usage_error("run folder " + d + " already exists", "pass --overwrite to replace it, or choose another --out");
+  {
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    const std::string probe = out + "/.crossq-write-test";
+    std::ofstream t(probe);
+    if (ec || !t) throw usage_error("cannot write to output folder '" + out + "'", "choose a writable --out");
+    t.close();
+    fs::remove(probe, ec);
+  }
+  // lock every run folder before any is cleared: a folder another process writes is refused
+  // (exit status 2) with nothing changed
+  std::vector<RunLock> locks;
+  for (const auto& d : dirs) {
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) throw Error("cannot create run folder " + d + ": " + ec.message(), "choose a writable --out");
+    locks.push_back(RunLock::acquire(d));
+  }
+  for (const auto& d : dirs)  // overwrite: everything but the lock goes
+    for (const auto& e : fs::directory_iterator(d))
+      if (e.path().filename() != kLockFile) fs::remove_all(e.path());
+  return locks;
 }
 
 // ---- config.json

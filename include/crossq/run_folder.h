@@ -96,6 +96,17 @@ nlohmann::json read_config_json(const std::string& dir);
 // before nlohmann's recursive parser sees it
 bool json_depth_within(std::string_view text, int max_depth);
 
+// the variant suffix of a run's folder name: "_key=value" for each experimental setting that
+// differs from the algorithm's defaults on the task (long or unusual values hashed, run-format.md)
+std::string variant_name(const nlohmann::json& cfg);
+// <out>/<task>/<algo><variant>/seed<seed>
+std::string run_dir_of(const std::string& out, const nlohmann::json& cfg, uint64_t seed);
+// makes run folders ready for new runs: an existing one without `overwrite` is refused (exit
+// status 2, nothing written), `out` must be writable, then each folder is created and locked
+// (every lock before any folder is cleared) and, with `overwrite`, emptied but for its lock.
+// Returns the locks, which the runs hold for their lifetime.
+std::vector<RunLock> prepare_run_folders(const std::string& out, const std::vector<std::string>& dirs, bool overwrite);
+
 // writes `text` to `path` atomically (temporary file, fsync, rename, fsync of the folder)
 void write_file_atomic(const std::string& path, std::string_view text);
 

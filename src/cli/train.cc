@@ -66,27 +66,6 @@ std::vector<uint64_t> parse_seeds(const std::string& s) {
   return out;
 }
 
-// the variant suffix: experimental settings that differ from the algorithm's defaults
-std::string variant_name(const json& cfg) {
-  const json def = default_config(cfg["algo"], cfg["task"]);
-  std::string v;
-  for (const auto& s : option_specs()) {
-    if (s.run_key || s.key == "task" || s.key == "algo" || s.key == "steps") continue;
-    if (cfg[s.key] != def[s.key]) {
-      std::string val = cfg[s.key].is_string() ? cfg[s.key].get<std::string>() : cfg[s.key].dump();
-      // a value too long (or not plain enough) to spell in a folder name gets a stable hash
-      const bool plain = std::all_of(val.begin(), val.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '+' || ch == ',';
-      });
-      if (val.size() > 24 || !plain) val = "h" + short_hash(val);
-      v += "_" + s.key + "=" + val;
-    }
-  }
-  // a folder name stays well below the file systems' 255-byte limit
-  if (v.size() > 160) v = "_variant=h" + short_hash(v);
-  return v;
-}
-
 std::string describe_default(const OptionSpec& s) {
   if (s.key == "task" || s.key == "algo") return "";
   auto show = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
@@ -274,38 +253,9 @@ void add_train(CLI::App& app) {
     }
 
     // every folder is checked before any run starts, so bad input writes nothing
-    const std::string group = fmt::format("{}/{}/{}{}", args->out, cfg["task"].get<std::string>(),
-                                          cfg["algo"].get<std::string>(), variant_name(cfg));
     std::vector<std::string> dirs;
-    for (uint64_t s : seeds) {
-      const std::string d = fmt::format("{}/seed{}", group, s);
-      if (fs::exists(d) && !args->overwrite)
-        throw usage_error("run folder " + d + " already exists",
-                          "pass --overwrite to replace it, or choose another --out");
-      dirs.push_back(d);
-    }
-    {
-      std::error_code ec;
-      fs::create_directories(args->out, ec);
-      const std::string probe = args->out + "/.crossq-write-test";
-      std::ofstream t(probe);
-      if (ec || !t)
-        throw usage_error("cannot write to output folder '" + args->out + "'", "choose a writable --out");
-      t.close();
-      fs::remove(probe, ec);
-    }
-    // lock every run folder before any is cleared: a folder another process writes is
-    // refused (exit status 2) with nothing changed
-    std::vector<RunLock> locks;
-    for (const auto& d : dirs) {
-      std::error_code ec;
-      fs::create_directories(d, ec);
-      if (ec) throw Error("cannot create run folder " + d + ": " + ec.message(), "choose a writable --out");
-      locks.push_back(RunLock::acquire(d));
-    }
-    for (const auto& d : dirs)  // --overwrite: everything but the lock goes
-      for (const auto& e : fs::directory_iterator(d))
-        if (e.path().filename() != kLockFile) fs::remove_all(e.path());
+    for (uint64_t s : seeds) dirs.push_back(run_dir_of(args->out, cfg, s));
+    std::vector<RunLock> locks = prepare_run_folders(args->out, dirs, args->overwrite);
 
     std::mutex print_mu;
     std::vector<std::exception_ptr> errors(seeds.size());

@@ -11,6 +11,7 @@ double normalized_score(const TaskSpec& spec, double return_mean, double success
   switch (spec.score) {
     case TaskSpec::Score::kReturnOver1000: return return_mean / 1000.0;
     case TaskSpec::Score::kSuccessRate: return success_rate;
+    case TaskSpec::Score::kReturn: return return_mean;
     case TaskSpec::Score::kAffine: {
       const double s = (return_mean - spec.score_low) / (spec.score_high - spec.score_low);
       return s < 0 ? 0 : (s > 1 ? 1 : s);
@@ -37,7 +38,7 @@ EnvStep Env::step(const float* action, float* obs) {
       throw Error("task '" + sp.name + "': action component " + std::to_string(i) + " is " +
                       (std::isnan(a) ? "NaN" : "Inf") + " at episode step " +
                       std::to_string(episode_step_),
-                  "the policy produced a non-finite action; check the agent for divergence");
+                  "the policy produced a non-finite action; check the agent for divergence", kExitDiverged);
     }
     if (a < sp.act_low[i]) { a = sp.act_low[i]; ++clipped_; }
     if (a > sp.act_high[i]) { a = sp.act_high[i]; ++clipped_; }
@@ -49,7 +50,7 @@ EnvStep Env::step(const float* action, float* obs) {
   out.reward = r.reward;
   out.terminated = r.terminated;
   out.success = r.success;
-  out.truncated = !r.terminated && episode_step_ >= sp.episode_steps;
+  out.truncated = !r.terminated && (r.truncated || episode_step_ >= sp.episode_steps);
   return out;
 }
 

@@ -43,7 +43,25 @@ std::vector<std::string> task_names() {
   return names;
 }
 
+TaskSpec custom_task_spec() {
+  TaskSpec s;
+  s.name = kCustomTask;
+  s.suite = "custom";
+  s.score = TaskSpec::Score::kReturn;
+  s.episode_steps = 1 << 30;  // the environment truncates its own episodes
+  s.defaults.steps = 100000;
+  s.defaults.warmup = 5000;
+  s.defaults.eval_every = 10000;
+  s.defaults.action_repeat = 1;
+  s.defaults.discount = 0.99;
+  s.description = "an environment of your own (Python: crossq.train, crossq.Agent; C++: crossq::Learner)";
+  return s;
+}
+
 std::unique_ptr<Task> make_task(const std::string& name) {
+  if (name == kCustomTask)
+    throw usage_error("task 'custom' names an environment of your own, which crossq cannot build",
+                      "train it from Python (crossq.train) or C++ (crossq::Learner); `crossq tasks` lists crossq's tasks");
   for (const auto& e : task_entries())
     if (e.name == name) return e.make();
   std::string known;
@@ -56,6 +74,7 @@ TaskSpec task_spec(const std::string& name) {
   static std::mutex mu;
   static std::map<std::string, TaskSpec> specs;
   std::lock_guard<std::mutex> lk(mu);
+  if (name == kCustomTask) return custom_task_spec();
   auto it = specs.find(name);
   if (it == specs.end()) it = specs.emplace(name, make_task(name)->spec()).first;  // throws for unknown names
   return it->second;

@@ -31,11 +31,12 @@ struct TaskSpec {
   double control_dt = 0.0;        // seconds per env step
   std::vector<float> act_low;     // (act_dim) lower action bounds
   std::vector<float> act_high;    // (act_dim) upper action bounds
-  std::string suite;              // "dmc", "myo" or "builtin": groups tasks in reports
+  std::string suite;              // "dmc", "myo", "builtin" or "custom": groups tasks in reports
   bool has_success = false;       // episodes report a `success` flag (muscle tasks)
   // normalized score of an evaluation (rliable protocol): DMC return / 1000; muscle tasks the success
   // rate; other tasks (return - score_low) / (score_high - score_low), clipped to [0, 1]
-  enum class Score { kReturnOver1000, kSuccessRate, kAffine } score = Score::kReturnOver1000;
+  // an environment of the caller's own (suite "custom"): the return itself
+  enum class Score { kReturnOver1000, kSuccessRate, kAffine, kReturn } score = Score::kReturnOver1000;
   double score_low = 0.0, score_high = 1000.0;  // for Score::kAffine
   TaskDefaults defaults;
   std::string description;        // one line for `crossq tasks`
@@ -46,6 +47,8 @@ struct StepResult {
   double reward = 0.0;
   bool terminated = false;  // a true terminal state: the value does not bootstrap
   bool success = false;     // task-defined success at this step (muscle tasks)
+  bool truncated = false;   // the task's own time limit ended the episode (an outside
+                            // environment's; crossq's tasks leave the limit to Env)
 };
 
 // the normalized score of an evaluation's mean return and success rate (rliable protocol)
