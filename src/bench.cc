@@ -1,5 +1,7 @@
 #include "crossq/bench.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +11,9 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/config.h"
+#include "crossq/learner.h"
+#include "crossq/tasks/env.h"
+#include "crossq/tasks/registry.h"
 #include "crossq/trainer.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/parallel.h"
@@ -160,6 +165,78 @@ void run_loop_bench(LoopBench& b) {
   // steps take well under 1% of it
   b.env_steps_per_s = static_cast<double>(b.steps) / b.total_s;
   b.outside_fraction = 1.0 - b.update_s / b.total_s;
+}
+
+nlohmann::json ActBench::to_json() const {
+  return {{"task", task}, {"algo", algo}, {"samples", samples}, {"threads", threads},
+          {"inline_median_us", inline_median_us}, {"inline_p999_us", inline_p999_us}, {"median_us", median_us},
+          {"p99_us", p99_us}, {"p999_us", p999_us}, {"max_us", max_us}, {"updates_during", updates_during},
+          {"timed_s", timed_s}};
+}
+
+namespace {
+// the q-quantile of sorted values
+double quantile(const std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5));
+  return v[i];
+}
+}  // namespace
+
+void run_act_bench(ActBench& b) {
+  nlohmann::json cfg = default_config(b.algo, b.task);
+  cfg["threads"] = b.threads;
+  cfg["seed"] = 0;
+  const int64_t warmup = cfg["warmup"].get<int64_t>();
+  cfg["steps"] = std::max<int64_t>(cfg["steps"].get<int64_t>(), 2 * (warmup + b.backlog));
+  std::unique_ptr<Task> task = make_task(b.task);
+  const int O = task->spec().obs_dim, A = task->spec().act_dim;
+  Env env(std::move(task));
+  Rng rng(1);
+  std::vector<float> obs(O), next(O), a(A);
+  std::vector<double> lat;
+  lat.reserve(static_cast<size_t>(b.samples));
+  auto timed_acts = [&](Learner& l) {
+    lat.clear();
+    env.reset(rng, obs.data());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t k = 0; k < b.samples; ++k) {
+      const auto t = std::chrono::steady_clock::now();
+      l.act(obs.data(), false, a.data());
+      lat.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+      if (k % 4 == 0) obs[k % O] += 1e-3f;  // the observation drifts a little, as a robot's would
+    }
+    std::sort(lat.begin(), lat.end());
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  // feeds warm-up + backlog transitions of random actions from the task
+  auto feed = [&](Learner& l, int64_t n) {
+    env.reset(rng, obs.data());
+    for (int64_t k = 0; k < n; ++k) {
+      for (int j = 0; j < A; ++j) a[j] = static_cast<float>(rng.uniform(-1.0, 1.0));
+      const EnvStep r = env.step(a.data(), next.data());
+      l.observe(obs.data(), a.data(), static_cast<float>(r.reward), next.data(), r.terminated, r.truncated);
+      if (r.terminated || r.truncated) env.reset(rng, obs.data()); else obs.swap(next);
+    }
+  };
+  {
+    // past warm-up without updates: act() is the policy's forward pass alone
+    nlohmann::json no_warm = cfg;
+    no_warm["warmup"] = 0;
+    Learner l(no_warm, O, A, LearnerMode::kInline);
+    timed_acts(l);
+    b.inline_median_us = quantile(lat, 0.5);
+    b.inline_p999_us = quantile(lat, 0.999);
+  }
+  Learner l(cfg, O, A, LearnerMode::kBackground);
+  feed(l, warmup + b.backlog);  // the learner thread now has utd x backlog updates to run
+  const int64_t u0 = l.updates();
+  b.timed_s = timed_acts(l);
+  b.updates_during = l.updates() - u0;
+  b.median_us = quantile(lat, 0.5);
+  b.p99_us = quantile(lat, 0.99);
+  b.p999_us = quantile(lat, 0.999);
+  b.max_us = lat.empty() ? 0 : lat.back();
 }
 
 }  // namespace crossq

@@ -370,8 +370,10 @@ void Learner::sync() {
     rethrow_background_error();
     {
       std::lock_guard<std::mutex> lk(mu_);
+      // once the queue is drained the learner has stored every transition observe() counted
+      const int64_t n = transitions_.load();
       const bool drained = queue_->head.load() == queue_->tail.load();
-      const bool done = stored_ < rc_.warmup || updates_.load() >= static_cast<int64_t>(rc_.utd) * (stored_ - rc_.warmup + 1);
+      const bool done = n < rc_.warmup || updates_.load() >= static_cast<int64_t>(rc_.utd) * (n - rc_.warmup + 1);
       if (drained && done) return;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));

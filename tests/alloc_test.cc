@@ -7,6 +7,8 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
+#include "crossq/config.h"
+#include "crossq/learner.h"
 
 // GCC defines __SANITIZE_ADDRESS__; clang (14) only answers __has_feature
 #if defined(__has_feature)
@@ -125,6 +127,38 @@ TEST_P(NoAllocation, InResidualAgentsUpdateActObserve) {
     }
     g_counting = false;
     EXPECT_EQ(g_allocs.load(), 0) << (bro ? "bro" : "simba") << ": heap allocations in the hot path";
+  }
+#endif
+}
+
+// the learner API: act() and observe() (with the updates it runs inline, or the hand-over to the
+// background thread, whose updates are counted too: the counter sees every thread)
+TEST_P(NoAllocation, InLearnerActAndObserve) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer replaces malloc; the count runs in the plain build";
+#else
+  for (LearnerMode mode : {LearnerMode::kInline, LearnerMode::kBackground}) {
+    nlohmann::json cfg = default_config("crossq-wn", "pendulum");
+    apply_overrides(cfg, {{"warmup", 64}, {"batch_size", 64}, {"critic_hidden", 64}, {"actor_hidden", 64},
+                          {"threads", GetParam()}, {"log_every", 1000000}}, "test");
+    Learner l(cfg, 3, 1, mode);
+    std::vector<float> o(3, 0.1f), a(1, 0.f);
+    for (int k = 0; k < 80; ++k) {  // past warm-up: updates run, snapshots are published
+      l.act(o.data(), false, a.data());
+      l.observe(o.data(), a.data(), 1.f, o.data(), false, false);
+    }
+    l.sync();
+    g_allocs = 0;
+    g_counting = true;
+    for (int k = 0; k < 20; ++k) {
+      l.act(o.data(), false, a.data());
+      l.act(o.data(), true, a.data());
+      l.observe(o.data(), a.data(), 1.f, o.data(), false, k == 19);
+    }
+    l.sync();
+    g_counting = false;
+    EXPECT_EQ(g_allocs.load(), 0) << (mode == LearnerMode::kInline ? "inline" : "background")
+                                  << ": heap allocations in act() or observe()";
   }
 #endif
 }

@@ -38,4 +38,22 @@ struct LoopBench {
 // runs the real trainer (paper-size networks, algorithm defaults) into a temporary folder
 void run_loop_bench(LoopBench& b);
 
+struct ActBench {
+  std::string task = "cheetah-run";
+  std::string algo = "crossq-wn";
+  int64_t samples = 20000;  // act() calls timed
+  int64_t backlog = 2000;   // transitions queued past warm-up before timing: the learner's work
+  int threads = 1;          // learner lanes (the control thread needs the other core)
+  // results, in microseconds
+  double inline_median_us = 0, inline_p999_us = 0;  // act() of an inline learner, no updates
+  double median_us = 0, p99_us = 0, p999_us = 0, max_us = 0;  // with the background learner busy
+  int64_t updates_during = 0;  // updates the learner ran while act() was timed
+  double timed_s = 0;
+  nlohmann::json to_json() const;
+};
+
+// times Learner::act: inline, then in background mode while the learner thread works through
+// a backlog of updates (the robot's situation: the control loop must never wait)
+void run_act_bench(ActBench& b);
+
 }  // namespace crossq

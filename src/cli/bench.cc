@@ -54,6 +54,30 @@ void add_bench(CLI::App& app) {
     fmt::print("  {:.0f} env steps/s over {:.1f} s; {:.1f} s in updates; outside updates {:.1f}%\n",
                lb->env_steps_per_s, lb->total_s, lb->update_s, 100 * lb->outside_fraction);
   });
+
+  auto* act = cmd->add_subcommand("act", "Time Learner::act(), inline and with the background learner busy");
+  auto ab = std::make_shared<ActBench>();
+  auto ajson = std::make_shared<bool>(false);
+  act->add_option("--task", ab->task, "task")->capture_default_str();
+  act->add_option("--algo", ab->algo, "algorithm (its default network sizes)")->capture_default_str();
+  act->add_option("--samples", ab->samples, "act() calls timed")->capture_default_str()->check(CLI::Range(100, 100000000));
+  act->add_option("--backlog", ab->backlog, "transitions queued past warm-up: the learner's work while act() is timed")
+      ->capture_default_str()->check(CLI::Range(1, 4000));
+  act->add_option("--threads", ab->threads, "learner lanes: 1 or 2")->capture_default_str()->check(CLI::Range(1, 2));
+  act->add_flag("--json", *ajson, "print one JSON object");
+  act->callback([ab, ajson] {
+    run_act_bench(*ab);
+    if (*ajson) {
+      fmt::print("{}\n", ab->to_json().dump());
+      return;
+    }
+    fmt::print("Learner::act  {} / {}  learner lanes {}  {} calls\n", ab->task, ab->algo, ab->threads, ab->samples);
+    fmt::print("  inline, no updates        median {:7.1f} us   p99.9 {:7.1f} us\n", ab->inline_median_us,
+               ab->inline_p999_us);
+    fmt::print("  background learner busy   median {:7.1f} us   p99 {:7.1f} us   p99.9 {:7.1f} us   max {:7.1f} us\n",
+               ab->median_us, ab->p99_us, ab->p999_us, ab->max_us);
+    fmt::print("  the learner ran {} updates in the {:.2f} s of timing\n", ab->updates_during, ab->timed_s);
+  });
 }
 
 }  // namespace crossq::cli
