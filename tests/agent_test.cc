@@ -32,9 +32,11 @@ Batch random_batch(const CrossQConfig& c, Rng& rng) {
   return b;
 }
 
-// recomputes the critic target by hand from the networks as they are before the update
+// recomputes the critic target by hand from the networks as they are before the update: from
+// the target critics (frozen statistics), or with `online` from the online critics' train-mode
+// joint pass (vanilla CrossQ)
 std::vector<float> expected_target(CrossQAgent& agent, const Batch& b, const std::vector<float>& eps,
-                                   bool joint_rows) {
+                                   bool joint_rows, bool online = false) {
   const CrossQConfig& c = agent.config();
   const int B = c.batch_size, A = c.act_dim, O = c.obs_dim, D = O + A;
   const float* head = agent.actor().forward(b.next_obs.data(), B, nn::Mode::kEval);
@@ -49,8 +51,9 @@ std::vector<float> expected_target(CrossQAgent& agent, const Batch& b, const std
   }
   std::vector<float> qt[2];
   for (int i = 0; i < 2; ++i) {
-    const float* q = joint_rows ? agent.target(i).forward(x.data(), 2 * B, nn::Mode::kTrainFrozen) + B
-                                : agent.target(i).forward(x.data() + B * D, B, nn::Mode::kTrainFrozen);
+    nn::Mlp& net = online ? agent.critic(i) : agent.target(i);
+    const nn::Mode mode = online ? nn::Mode::kTrain : nn::Mode::kTrainFrozen;
+    const float* q = joint_rows ? net.forward(x.data(), 2 * B, mode) + B : net.forward(x.data() + B * D, B, mode);
     qt[i].assign(q, q + B);
   }
   const float alpha = std::exp(agent.log_alpha());
@@ -188,14 +191,23 @@ TEST(CrossQAgent, VanillaCrossQTakesTheTargetFromTheOnlineJointPass) {
   Rng rng(8);
   CrossQAgent agent(c, rng);
   Batch b = random_batch(c, rng);
-  std::vector<float> eps(c.batch_size * c.act_dim, 0.f);
-  // with no target network, the "target" nets are never used: y comes from the online critics
+  std::vector<float> eps(c.batch_size * c.act_dim);
+  for (auto& e : eps) e = static_cast<float>(rng.normal());
+  // the target nets hold other parameters (their use would show); y must be the one the online
+  // critics' own train-mode pass over the joint 2B rows gives
   for (int i = 0; i < 2; ++i)
-    for (auto& w : agent.target(i).params().w) w = 0.f;
+    for (auto& w : agent.target(i).params().w) w *= 0.5f;
+  const auto want = expected_target(agent, b, eps, true, /*online=*/true);
+  const auto from_targets = expected_target(agent, b, eps, true);
   agent.critic_update(b, eps.data());
-  double spread = 0;
-  for (int n = 0; n < c.batch_size; ++n) spread += std::abs(agent.last_target()[n] - b.reward[n]);
-  EXPECT_GT(spread, 1e-3);
+  const auto& y = agent.last_target();
+  double max_online = 0, max_targets = 0;
+  for (int n = 0; n < c.batch_size; ++n) {
+    max_online = std::max(max_online, static_cast<double>(std::abs(y[n] - want[n])));
+    max_targets = std::max(max_targets, static_cast<double>(std::abs(y[n] - from_targets[n])));
+  }
+  EXPECT_LT(max_online, 1e-5);
+  EXPECT_GT(max_targets, 1e-3) << "the test could not tell the online pass from the target nets";
 }
 
 }  // namespace
