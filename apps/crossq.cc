@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include "crossq/cli.h"
-#include "crossq/error.h"
+#include "crossq/cli/cli.h"
+#include "crossq/core/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"crossq: CrossQ + weight normalization and its baselines on MuJoCo tasks"};

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "crossq/checkpoint.h"
-#include "crossq/replay.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/train/replay.h"
 
 namespace crossq {
 namespace {

@@ -7,7 +7,7 @@
 #include "crossq/report/runs.h"
 #include "crossq/report/stats.h"
 #include "crossq/report/summary.h"
-#include "crossq/rng.h"
+#include "crossq/core/rng.h"
 
 namespace crossq::report {
 namespace {

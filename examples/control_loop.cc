@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "crossq/config.h"
-#include "crossq/error.h"
-#include "crossq/learner.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
+#include "crossq/train/learner.h"
 #include "crossq/tasks/env.h"
 #include "crossq/tasks/registry.h"
 

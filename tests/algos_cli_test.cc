@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "crossq/config.h"
+#include "crossq/train/config.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq {
 namespace {

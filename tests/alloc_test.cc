@@ -7,8 +7,8 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
-#include "crossq/config.h"
-#include "crossq/learner.h"
+#include "crossq/train/config.h"
+#include "crossq/train/learner.h"
 
 // GCC defines __SANITIZE_ADDRESS__; clang (14) only answers __has_feature
 #if defined(__has_feature)

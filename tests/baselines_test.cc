@@ -9,12 +9,12 @@
 
 #include "crossq/agents/obs_normalizer.h"
 #include "crossq/agents/residual_agent.h"
-#include "crossq/config.h"
-#include "crossq/error.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
 #include "crossq/nn/layers.h"
-#include "crossq/reset_schedule.h"
+#include "crossq/train/reset_schedule.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq {
 namespace {

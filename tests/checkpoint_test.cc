@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "crossq/agents/crossq_agent.h"
-#include "crossq/checkpoint.h"
-#include "crossq/error.h"
-#include "crossq/trainer.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/core/error.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq {
 namespace {

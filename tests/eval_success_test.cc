@@ -6,7 +6,7 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/tasks/env.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq {
 namespace {

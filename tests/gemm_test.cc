@@ -7,8 +7,8 @@
 
 #include "crossq/nn/gemm.h"
 #include "crossq/nn/params.h"
-#include "crossq/parallel.h"
-#include "crossq/rng.h"
+#include "crossq/core/parallel.h"
+#include "crossq/core/rng.h"
 
 namespace crossq {
 namespace {

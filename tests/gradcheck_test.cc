@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "crossq/nn/layers.h"
-#include "crossq/rng.h"
+#include "crossq/core/rng.h"
 
 namespace crossq::nn {
 namespace {

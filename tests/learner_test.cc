@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "crossq/config.h"
-#include "crossq/error.h"
-#include "crossq/learner.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
+#include "crossq/train/learner.h"
 #include "crossq/tasks/env.h"
 #include "crossq/tasks/registry.h"
 

@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/report/report.h"
 #include "crossq/report/runs.h"
 

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/report/stats.h"
 
 namespace crossq::report {

@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/report/report.h"
 #include "crossq/report/runs.h"
 #include "crossq/report/stats.h"

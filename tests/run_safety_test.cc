@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
-#include "crossq/checkpoint.h"
-#include "crossq/error.h"
-#include "crossq/run_folder.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/core/error.h"
+#include "crossq/train/run_folder.h"
 
 namespace crossq {
 namespace {

@@ -10,10 +10,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "crossq/config.h"
+#include "crossq/train/config.h"
 #include "crossq/nn/mlp.h"
 #include "crossq/nn/params.h"
-#include "crossq/rng.h"
+#include "crossq/core/rng.h"
 
 namespace crossq {
 namespace {

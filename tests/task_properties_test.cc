@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/env.h"
 #include "crossq/tasks/mujoco_task.h"
 #include "crossq/tasks/registry.h"

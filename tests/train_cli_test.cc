@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crossq/checkpoint.h"
+#include "crossq/train/checkpoint.h"
 #include "cli_util.h"
 
 namespace crossq {

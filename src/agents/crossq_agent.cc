@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
+#include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
 
 namespace crossq {
@@ -17,7 +18,7 @@ CrossQAgent::CrossQAgent(const CrossQConfig& cfg, Rng& rng) : cfg_(cfg) {
     throw Error("agent: observation and action sizes must be positive");
   const int B = cfg.batch_size, A = cfg.act_dim;
   D_ = cfg.obs_dim + cfg.act_dim;
-  lanes_ = std::make_unique<LanePair>(cfg.threads);
+  lanes_ = std::make_unique<LanePair>(cfg.threads, &gemm_set_single_threaded);
   build_networks(rng);
   joint_.assign(static_cast<size_t>(2 * B) * D_, 0.f);
   next_eps_.assign(static_cast<size_t>(B) * A, 0.f);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
 
@@ -49,7 +49,7 @@ ResidualAgent::ResidualAgent(const ResidualConfig& cfg, Rng& rng) : cfg_(cfg) {
   D_ = cfg.obs_dim + cfg.act_dim;
   K_ = cfg.quantiles;
   const size_t D = D_, K = K_;
-  lanes_ = std::make_unique<LanePair>(cfg.threads);
+  lanes_ = std::make_unique<LanePair>(cfg.threads, &gemm_set_single_threaded);
   norm_ = ObsNormalizer(cfg.obs_dim);
   build(rng);
   obs_n_.assign(B * O, 0.f);

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crossq/cli.h"
-#include "crossq/config.h"
+#include "crossq/cli/cli.h"
+#include "crossq/train/config.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq::cli {
 

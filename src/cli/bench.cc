@@ -1,8 +1,8 @@
 // crossq bench: throughput of the critic update (and, later, of the whole training loop).
 #include <fmt/core.h>
 
-#include "crossq/bench.h"
-#include "crossq/cli.h"
+#include "crossq/train/bench.h"
+#include "crossq/cli/cli.h"
 #include "crossq/nn/gemm.h"
 
 namespace crossq::cli {

@@ -2,7 +2,7 @@
 // naming the flag, never a silent fall-back to the default.
 #include <string>
 
-#include "crossq/cli.h"
+#include "crossq/cli/cli.h"
 
 namespace crossq::cli {
 

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "crossq/cli.h"
+#include "crossq/cli/cli.h"
 #include "crossq/report/report.h"
 
 namespace crossq::cli {

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crossq/cli.h"
+#include "crossq/cli/cli.h"
 #include "crossq/tasks/measure.h"
 #include "crossq/tasks/registry.h"
 

@@ -11,13 +11,13 @@
 
 #include <fmt/core.h>
 
-#include "crossq/checkpoint.h"
-#include "crossq/cli.h"
-#include "crossq/config.h"
-#include "crossq/error.h"
-#include "crossq/run_folder.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/cli/cli.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
+#include "crossq/train/run_folder.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq::cli {
 

@@ -4,7 +4,7 @@
 
 #include <Eigen/Core>
 
-#include "crossq/parallel.h"
+#include "crossq/core/parallel.h"
 
 #ifdef CROSSQ_GEMM_OPENBLAS
 #include <cblas.h>

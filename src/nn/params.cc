@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "crossq/nn/gemm.h"
-#include "crossq/parallel.h"
+#include "crossq/core/parallel.h"
 
 namespace crossq::nn {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/nn/layers.h"
 
 namespace crossq::nn {

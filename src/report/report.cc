@@ -11,7 +11,7 @@
 
 #include <fmt/core.h>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/report/plot_script.h"
 
 extern char** environ;

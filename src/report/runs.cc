@@ -26,7 +26,7 @@
 
 #include <fmt/core.h>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq::report {
 namespace fs = std::filesystem;

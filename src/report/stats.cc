@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "crossq/error.h"
-#include "crossq/rng.h"
+#include "crossq/core/error.h"
+#include "crossq/core/rng.h"
 
 namespace crossq::report {
 namespace {

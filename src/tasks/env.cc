@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 

@@ -1,7 +1,7 @@
 // fish-swim: swim the fish's mouth into a randomly placed target, staying upright.
 #include <cmath>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/mujoco_task.h"
 #include "crossq/tasks/suite.h"
 #include "crossq/tasks/tolerance.h"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/env.h"
 #include "crossq/tasks/registry.h"
 

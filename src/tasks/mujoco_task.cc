@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 

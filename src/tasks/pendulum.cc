@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/mujoco_task.h"
 #include "crossq/tasks/suite.h"
 #include "crossq/tasks/tolerance.h"

@@ -3,7 +3,7 @@
 #include <map>
 #include <mutex>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/pendulum.h"
 #include "crossq/tasks/suite.h"
 

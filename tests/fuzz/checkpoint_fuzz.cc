@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "crossq/checkpoint.h"
-#include "crossq/error.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/core/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -9,11 +9,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "crossq/checkpoint.h"
-#include "crossq/config.h"
-#include "crossq/error.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string config(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crossq/config.h"
-#include "crossq/error.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

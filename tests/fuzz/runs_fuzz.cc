@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/report/runs.h"
 
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "crossq/replay.h"
-#include "crossq/rng.h"
+#include "crossq/agents/batch.h"
+#include "crossq/core/rng.h"
 
 namespace crossq {
 

@@ -17,7 +17,7 @@
 
 #include "crossq/agents/agent.h"
 #include "crossq/nn/mlp.h"
-#include "crossq/parallel.h"
+#include "crossq/core/parallel.h"
 
 namespace crossq {
 

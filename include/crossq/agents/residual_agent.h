@@ -26,7 +26,7 @@
 #include "crossq/agents/agent.h"
 #include "crossq/agents/obs_normalizer.h"
 #include "crossq/nn/resnet.h"
-#include "crossq/parallel.h"
+#include "crossq/core/parallel.h"
 
 namespace crossq {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "crossq/rng.h"
+#include "crossq/core/rng.h"
 
 namespace crossq::nn {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "crossq/nn/params.h"
-#include "crossq/rng.h"
+#include "crossq/core/rng.h"
 
 namespace crossq::nn {
 

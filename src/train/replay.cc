@@ -1,15 +1,10 @@
-#include "crossq/replay.h"
+#include "crossq/train/replay.h"
 
 #include <algorithm>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
-
-Batch::Batch(int B, int od, int ad)
-    : size(B), obs_dim(od), act_dim(ad),
-      obs(static_cast<size_t>(B) * od), act(static_cast<size_t>(B) * ad), reward(B),
-      next_obs(static_cast<size_t>(B) * od), terminated(B) {}
 
 ReplayBuffer::ReplayBuffer(int64_t capacity, int obs_dim, int act_dim)
     : capacity_(capacity), obs_dim_(obs_dim), act_dim_(act_dim) {

@@ -1,4 +1,4 @@
-#include "crossq/bench.h"
+#include "crossq/train/bench.h"
 
 #include <algorithm>
 
@@ -10,13 +10,13 @@
 #include <filesystem>
 
 #include "crossq/agents/crossq_agent.h"
-#include "crossq/config.h"
-#include "crossq/learner.h"
+#include "crossq/train/config.h"
+#include "crossq/train/learner.h"
 #include "crossq/tasks/env.h"
 #include "crossq/tasks/registry.h"
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 #include "crossq/nn/gemm.h"
-#include "crossq/parallel.h"
+#include "crossq/core/parallel.h"
 
 namespace crossq {
 
@@ -122,7 +122,7 @@ void run_update_bench(UpdateBench& b) {
   GemmSet actor(actor_shapes(b.batch, b.obs_dim, cfg.actor_hidden, b.act_dim));
   GemmSet crit[2] = {GemmSet(critic_shapes(R, D, b.hidden)), GemmSet(critic_shapes(R, D, b.hidden))};
   b.gflop = (flop(actor.shapes) + 2 * flop(crit[0].shapes)) * 1e-9;
-  LanePair lanes(b.threads);
+  LanePair lanes(b.threads, &gemm_set_single_threaded);
   auto lane_job = [&](int i) { crit[i].run(); };
   for (int i = 0; i < 3; ++i) { actor.run(); lanes.run(lane_job); }
   int m = 0;

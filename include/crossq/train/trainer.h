@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "crossq/agents/agent.h"
-#include "crossq/checkpoint.h"
-#include "crossq/config.h"
-#include "crossq/learner.h"
-#include "crossq/run_folder.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/train/config.h"
+#include "crossq/train/learner.h"
+#include "crossq/train/run_folder.h"
 #include "crossq/tasks/env.h"
 
 namespace crossq {

@@ -10,7 +10,10 @@ namespace crossq {
 
 class LanePair {
  public:
-  explicit LanePair(int threads);  // threads 1: both lanes run on the caller, in order
+  // threads 1: both lanes run on the caller, in order. `thread_init` runs on the caller now and
+  // on the worker when it starts (the agents pass nn::gemm_set_single_threaded: the lanes are
+  // the parallelism, a threaded BLAS under them would oversubscribe the cores)
+  explicit LanePair(int threads, void (*thread_init)() = nullptr);
   ~LanePair();
   LanePair(const LanePair&) = delete;
   LanePair& operator=(const LanePair&) = delete;
@@ -28,6 +31,7 @@ class LanePair {
   void worker_loop();
 
   int threads_;
+  void (*thread_init_)();
   std::thread worker_;
   void (*fn_)(void*, int) = nullptr;
   void* ctx_ = nullptr;

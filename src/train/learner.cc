@@ -1,4 +1,4 @@
-#include "crossq/learner.h"
+#include "crossq/train/learner.h"
 
 #include <chrono>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq {

@@ -1,4 +1,4 @@
-#include "crossq/checkpoint.h"
+#include "crossq/train/checkpoint.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "crossq/error.h"
-#include "crossq/run_folder.h"
+#include "crossq/core/error.h"
+#include "crossq/train/run_folder.h"
 
 namespace crossq {
 

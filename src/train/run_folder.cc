@@ -1,4 +1,4 @@
-#include "crossq/run_folder.h"
+#include "crossq/train/run_folder.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,9 +14,9 @@
 
 #include <fmt/core.h>
 
-#include "crossq/checkpoint.h"
-#include "crossq/config.h"
-#include "crossq/error.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/train/config.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 

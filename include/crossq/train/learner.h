@@ -22,10 +22,10 @@
 #include <nlohmann/json.hpp>
 
 #include "crossq/agents/agent.h"
-#include "crossq/checkpoint.h"
-#include "crossq/config.h"
-#include "crossq/replay.h"
-#include "crossq/rng.h"
+#include "crossq/train/checkpoint.h"
+#include "crossq/train/config.h"
+#include "crossq/train/replay.h"
+#include "crossq/core/rng.h"
 
 namespace crossq {
 

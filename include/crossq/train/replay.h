@@ -7,22 +7,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "crossq/rng.h"
+#include "crossq/agents/batch.h"
+#include "crossq/core/rng.h"
 
 namespace crossq {
-
-// a sampled minibatch, row-major
-struct Batch {
-  int size = 0, obs_dim = 0, act_dim = 0;
-  std::vector<float> obs;         // (B, obs_dim)
-  std::vector<float> act;         // (B, act_dim) in [-1, 1]
-  std::vector<float> reward;      // (B)
-  std::vector<float> next_obs;    // (B, obs_dim)
-  std::vector<float> terminated;  // (B) 1 if the next state is terminal
-
-  Batch() = default;
-  Batch(int B, int obs_dim, int act_dim);
-};
 
 class ReplayBuffer {
  public:

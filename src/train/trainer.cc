@@ -1,4 +1,4 @@
-#include "crossq/trainer.h"
+#include "crossq/train/trainer.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,10 +18,10 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
-#include "crossq/reset_schedule.h"
-#include "crossq/error.h"
-#include "crossq/learner.h"
-#include "crossq/run_folder.h"
+#include "crossq/train/reset_schedule.h"
+#include "crossq/core/error.h"
+#include "crossq/train/learner.h"
+#include "crossq/train/run_folder.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq {

@@ -1,13 +1,9 @@
-#include "crossq/parallel.h"
-
-#include "crossq/nn/gemm.h"
+#include "crossq/core/parallel.h"
 
 namespace crossq {
 
-LanePair::LanePair(int threads) : threads_(threads >= 2 ? 2 : 1) {
-  // the lanes are crossq's parallelism: a threaded BLAS under them would oversubscribe the
-  // cores (OpenBLAS's thread count is process-wide, so this covers one lane too)
-  gemm_set_single_threaded();
+LanePair::LanePair(int threads, void (*thread_init)()) : threads_(threads >= 2 ? 2 : 1), thread_init_(thread_init) {
+  if (thread_init_) thread_init_();
   if (threads_ == 2) worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -21,7 +17,7 @@ LanePair::~LanePair() {
 }
 
 void LanePair::worker_loop() {
-  gemm_set_single_threaded();
+  if (thread_init_) thread_init_();
   uint32_t seen = 0;
   for (;;) {
     go_.wait(seen);

@@ -1,11 +1,11 @@
-#include "crossq/config.h"
+#include "crossq/train/config.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "crossq/error.h"
-#include "crossq/reset_schedule.h"
+#include "crossq/core/error.h"
+#include "crossq/train/reset_schedule.h"
 #include "crossq/tasks/registry.h"
 
 namespace crossq {

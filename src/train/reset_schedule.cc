@@ -1,8 +1,8 @@
-#include "crossq/reset_schedule.h"
+#include "crossq/train/reset_schedule.h"
 
 #include <algorithm>
 
-#include "crossq/error.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 
