@@ -111,18 +111,17 @@ std::map<std::string, std::string> given_flags(const CLI::App& cmd, const std::m
   return out;
 }
 
-// the settings the user gave on the command line and in --config, as one JSON object
-json given_settings(const std::string& config_file, const std::vector<std::string>& sets,
-                    const std::map<std::string, std::string>& flags) {
-  json given = json::object();
+// the settings the user gave: --config, --set and flags
+GivenSettings given_settings(const std::string& config_file, const std::vector<std::string>& sets,
+                             const std::map<std::string, std::string>& flags) {
+  GivenSettings g;
   if (!config_file.empty()) {
-    const json file = read_config_flag(config_file);
-    for (auto it = file.begin(); it != file.end(); ++it)
-      if (!is_bookkeeping_key(it.key())) given[it.key()] = it.value();
+    g.file_label = "--config " + config_file;
+    g.file = read_config_flag(config_file);
   }
-  for (const auto& s : sets) given.update(parse_set(s));
-  for (const auto& [key, val] : flags) given.update(key == "task" || key == "algo" ? json{{key, val}} : parse_set(key + "=" + val));
-  return given;
+  g.sets = sets;
+  g.flags = flags;
+  return g;
 }
 
 template <class Args>
@@ -137,20 +136,16 @@ void resume_run(Args& args, const std::map<std::string, std::string>& flags) {
   RunLock lock = RunLock::acquire(dir);
   Checkpoint ck = Checkpoint::load(checkpoint_path(dir));
   json cfg = checkpoint_settings(ck, checkpoint_path(dir));
-  // what the user gave must agree with the run, except bookkeeping that does not change it
-  const json given = given_settings(args.config_file, args.sets, flags);
-  json probe = cfg;
-  json typed = given;
-  typed.erase("task");
-  typed.erase("algo");
-  apply_overrides(probe, typed, "--resume");  // checks names, types and ranges
-  for (auto it = given.begin(); it != given.end(); ++it) {
-    const std::string& key = it.key();
+  // what the user gave must agree with the run, except the session keys that do not change it
+  const GivenSettings given = given_settings(args.config_file, args.sets, flags);
+  const json probe = apply_given(cfg, given);  // the same precedence as a new run
+  const auto [given_algo, given_task] = given_algo_task(given, cfg["algo"], cfg["task"]);
+  for (const std::string& key : given_keys(given)) {
     if (key == "threads" || key == "checkpoint_every") {
       cfg[key] = probe[key];
       continue;
     }
-    const json& want = (key == "task" || key == "algo") ? given[key] : probe[key];
+    const json want = key == "task" ? json(given_task) : key == "algo" ? json(given_algo) : probe[key];
     if (cfg.contains(key) && want == cfg[key]) continue;
     const auto show = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
     throw usage_error(fmt::format("{} {} conflicts with the run being resumed ({} = {} in {})",
@@ -221,25 +216,11 @@ void add_train(CLI::App& app) {
       return;
     }
     const std::map<std::string, std::string> flags = given_flags(*cmd, args->flags);
-    const std::string task = flags.count("task") ? flags.at("task") : "pendulum";
-    const std::string algo = flags.count("algo") ? flags.at("algo") : "crossq-wn";
-    json cfg = default_config(algo, task);  // checks both names
-    if (!args->config_file.empty()) {
-      const json file = read_config_flag(args->config_file);
-      if (file.contains("algo") || file.contains("task")) {  // the file may pick them
-        for (const char* k : {"algo", "task"})
-          if (file.contains(k) && !file[k].is_string())
-            throw usage_error("--config " + args->config_file + ": '" + k + "' must be a string", "write e.g. \"task\": \"cheetah-run\"");
-        const std::string a = file.value("algo", algo), t = file.value("task", task);
-        if (!flags.count("algo") && !flags.count("task")) cfg = default_config(a, t);
-      }
-      apply_overrides(cfg, file, "--config " + args->config_file, "config");
-    }
-    for (const auto& s : args->sets) apply_overrides(cfg, parse_set(s), "--set " + s, "set");
-    for (const auto& [key, val] : flags) {
-      if (key == "task" || key == "algo") continue;
-      apply_overrides(cfg, parse_set(key + "=" + val), flag_name(key), "flag");
-    }
+    // the layers of defaults for the algorithm and task the settings name, then the given
+    // settings on top (the precedence a resume checks against)
+    const GivenSettings given = given_settings(args->config_file, args->sets, flags);
+    const auto [algo, task] = given_algo_task(given, "crossq-wn", "pendulum");
+    json cfg = apply_given(default_config(algo, task), given);  // default_config checks both names
     validate_config(cfg);
     preflight(cfg);
     std::vector<uint64_t> seeds = args->seeds.empty() ? std::vector<uint64_t>{cfg["seed"].get<uint64_t>()}

@@ -1,6 +1,7 @@
 #include "crossq/train/config.h"
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <cstdio>
 
@@ -422,6 +423,50 @@ void apply_overrides(json& cfg, const json& overrides, const std::string& origin
     cfg[key] = check_value(*s, it.value(), origin);
     if (cfg.contains("sources") && cfg["sources"].is_object()) cfg["sources"][key] = source;
   }
+}
+
+std::pair<std::string, std::string> given_algo_task(const GivenSettings& g, const std::string& algo,
+                                                    const std::string& task) {
+  std::string names[2] = {algo, task};
+  const char* keys[2] = {"algo", "task"};
+  for (int i = 0; i < 2; ++i) {
+    if (g.file.contains(keys[i])) {
+      if (!g.file[keys[i]].is_string())
+        throw usage_error(g.file_label + ": '" + keys[i] + "' must be a string", "write e.g. \"task\": \"cheetah-run\"");
+      names[i] = g.file[keys[i]].get<std::string>();
+    }
+    if (auto it = g.flags.find(keys[i]); it != g.flags.end()) names[i] = it->second;
+  }
+  return {names[0], names[1]};
+}
+
+json apply_given(json base, const GivenSettings& g) {
+  auto without_names = [](json j) {
+    j.erase("task");
+    j.erase("algo");
+    return j;
+  };
+  if (!g.file.is_object()) throw usage_error(g.file_label + ": expected a JSON object of settings", "write {\"key\": value, ...}");
+  apply_overrides(base, without_names(g.file), g.file_label, "config");
+  for (const auto& a : g.sets) apply_overrides(base, without_names(parse_set(a)), "--set " + a, "set");
+  for (const auto& [key, val] : g.flags) {
+    if (key == "task" || key == "algo") continue;
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    apply_overrides(base, parse_set(key + "=" + val), flag, "flag");
+  }
+  return base;
+}
+
+std::vector<std::string> given_keys(const GivenSettings& g) {
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& k) {
+    if (!is_bookkeeping_key(k) && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (auto it = g.file.begin(); it != g.file.end(); ++it) add(it.key());
+  for (const auto& a : g.sets) add(parse_set(a).begin().key());
+  for (const auto& [key, val] : g.flags) add(key);
+  return keys;
 }
 
 json parse_set(const std::string& assignment) {

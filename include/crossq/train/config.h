@@ -60,6 +60,26 @@ nlohmann::json parse_set(const std::string& assignment);
 // the table of every algorithm's defaults on cheetah-run and myo-reach (markdown), as
 // docs/algorithms.md holds it (`crossq algos --defaults-markdown`)
 std::string defaults_markdown();
+// the settings a user gives, in precedence order (lowest first): a settings file or object
+// (--config FILE; Python's keyword arguments), `key=value` assignments (--set), flags (key to
+// value text). "task" and "algo" among them choose the defaults instead of overriding them.
+struct GivenSettings {
+  std::string file_label;                       // names the file in errors ("--config cfg.json")
+  nlohmann::json file = nlohmann::json::object();
+  std::vector<std::string> sets;
+  std::map<std::string, std::string> flags;
+};
+// the algorithm and task the given settings name (a flag wins over the file), else the fallbacks
+std::pair<std::string, std::string> given_algo_task(const GivenSettings& given, const std::string& algo,
+                                                    const std::string& task);
+// The one precedence function of new runs and resumes: `base` (an algorithm's defaults on a
+// task, or the settings of the run being resumed) with the file, the assignments and the flags
+// applied in that order, checking each key's name, type and range; "sources" records which
+// input set each value ("config", "set", "flag").
+nlohmann::json apply_given(nlohmann::json base, const GivenSettings& given);
+// the keys the given settings name (task and algo included)
+std::vector<std::string> given_keys(const GivenSettings& given);
+
 // checks cross-field constraints (batch <= replay capacity, ...) after all layers
 void validate_config(const nlohmann::json& cfg);
 // the one check every configuration passes before a run uses it, wherever it came from (flags,
