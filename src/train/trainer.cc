@@ -187,7 +187,6 @@ void install_stop_handlers() {
   std::signal(SIGXFSZ, SIG_IGN);  // a write past RLIMIT_FSIZE fails with EFBIG, checked like ENOSPC
 }
 int pending_stop_signal() { return g_stop_signal; }
-void clear_stop_signal() { g_stop_signal = 0; }
 
 
 namespace {

@@ -69,10 +69,7 @@ class CrossQAgent final : public Agent {
   nn::Mlp& target(int i) { return targets_[i]; }
   nn::Mlp& actor() { return actor_; }
   float& log_alpha() { return log_alpha_; }
-  float* log_alpha_moments() { return alpha_m_; }
-  int64_t& alpha_steps() { return alpha_steps_; }
   int64_t critic_updates() const { return critic_updates_; }
-  void set_critic_updates(int64_t n) { critic_updates_ = n; }
   // the critic update alone, with the policy noise for a' given (B, act_dim); returns the loss
   double critic_update(const Batch& batch, const float* next_eps);
   // the actor and temperature update alone, with the noise given (B, act_dim)

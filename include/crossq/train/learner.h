@@ -98,7 +98,6 @@ class Learner {
   int64_t updates() const { return updates_.load(); }
   double update_seconds() const { return update_s_; }  // wall seconds inside updates
   const nlohmann::json& config() const { return cfg_; }
-  const RunConfig& run_config() const { return rc_; }
   int obs_dim() const { return obs_dim_; }
   int act_dim() const { return act_dim_; }
   LearnerMode mode() const { return mode_; }

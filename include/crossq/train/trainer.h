@@ -112,7 +112,6 @@ std::string checkpoint_path(const std::string& run_dir);
 // limit fails with an error the run reports instead of killing the process.
 void install_stop_handlers();
 int pending_stop_signal();     // 0, SIGINT or SIGTERM
-void clear_stop_signal();
 
 
 }  // namespace crossq
