@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "crossq/agents/common.h"
 #include "crossq/core/error.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
@@ -97,23 +98,9 @@ int64_t CrossQAgent::num_parameters() const {
 }
 
 namespace {
-template <class V>
-StateRef ref(const std::string& name, V& v) {
-  return {name, v.data(), v.size() * sizeof(typename V::value_type)};
-}
-template <class S>
-StateRef scalar(const std::string& name, S& s) {
-  return {name, &s, sizeof(S)};
-}
 void add_network(std::vector<StateRef>& out, const std::string& p, Mlp& net, bool optimizer) {
-  nn::ParamSet& ps = net.params();
-  out.push_back(ref(p + ".w", ps.w));
-  if (optimizer) {
-    out.push_back(ref(p + ".m", ps.m));
-    out.push_back(ref(p + ".v", ps.v));
-    out.push_back(scalar(p + ".steps", ps.steps));
-  }
-  out.push_back(ref(p + ".running", net.running()));
+  add_param_state(out, p, net.params(), optimizer);
+  out.push_back(state_array(p + ".running", net.running()));
   out.push_back({p + ".bn_updates", net.bn_updates_ptr(), sizeof(int64_t)});
 }
 }  // namespace
@@ -125,10 +112,10 @@ std::vector<StateRef> CrossQAgent::state() {
     add_network(out, "target" + std::to_string(i), targets_[i], false);
   }
   add_network(out, "actor", actor_, true);
-  out.push_back(scalar("log_alpha", log_alpha_));
+  out.push_back(state_scalar("log_alpha", log_alpha_));
   out.push_back({"log_alpha.moments", alpha_m_, sizeof(alpha_m_)});
-  out.push_back(scalar("log_alpha.steps", alpha_steps_));
-  out.push_back(scalar("critic_updates", critic_updates_));
+  out.push_back(state_scalar("log_alpha.steps", alpha_steps_));
+  out.push_back(state_scalar("critic_updates", critic_updates_));
   return out;
 }
 
@@ -151,86 +138,90 @@ float CrossQAgent::scheduled_lr(float lr) const {
   return static_cast<float>(lr + (static_cast<double>(cfg_.lr_final) - lr) * f);
 }
 
+// The critic update of CrossQ (Bhatt et al. 2024) with weight normalization (the seed paper),
+// one method per step of its method section; each critic runs on its own lane.
 double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
-  const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
-  // a' ~ pi(.|s') from the actor in eval mode
-  const float* head = actor_.forward(batch.next_obs.data(), B, Mode::kEval);
-  nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A, cfg_.log_std_min);
-  // the joint batch: rows 0..B-1 (s, a), rows B..2B-1 (s', a')
-  for (int n = 0; n < B; ++n) {
-    float* row = joint_.data() + static_cast<size_t>(n) * D;
-    std::copy_n(batch.obs.data() + static_cast<size_t>(n) * O, O, row);
-    std::copy_n(batch.act.data() + static_cast<size_t>(n) * A, A, row + O);
-    float* nrow = joint_.data() + static_cast<size_t>(B + n) * D;
-    std::copy_n(batch.next_obs.data() + static_cast<size_t>(n) * O, O, nrow);
-    std::copy_n(next_act_.data() + static_cast<size_t>(n) * A, A, nrow + O);
-  }
-  const bool joint = cfg_.norm != nn::Norm::kNone;
-  const bool use_target = cfg_.target_network;
-  // without BN the rows are independent: the online critic needs only (s, a) when a target
-  // network supplies Q(s', a')
-  const int online_rows = (joint || !use_target) ? 2 * B : B;
-
-  // phase 1, one critic per lane: target and online forward passes
-  auto forward = [&](int i) {
-    if (use_target) {
-      const float* qt = joint ? targets_[i].forward(joint_.data(), 2 * B, Mode::kTrainFrozen) + B
-                              : targets_[i].forward(joint_.data() + static_cast<size_t>(B) * D, B,
-                                                    Mode::kTrainFrozen);
-      std::copy_n(qt, B, qt_[i].data());
-    }
-    const float* q = critics_[i].forward(joint_.data(), online_rows, Mode::kTrain);
-    std::copy_n(q, online_rows, q_[i].data());
-    if (!use_target) std::copy_n(q + B, B, qt_[i].data());  // vanilla CrossQ: detached Q(s', a')
-    if (collect_dead_) dead_[i] = critics_[i].dead_fraction();
-  };
-  lanes_->run(forward);
-
-  // the target, without gradient
-  const float alpha = std::exp(log_alpha_);
-  for (int n = 0; n < B; ++n) {
-    const float qmin = std::min(qt_[0][n], qt_[1][n]);
-    y_[n] = batch.reward[n] +
-            cfg_.discount * (1.f - batch.terminated[n]) * (qmin - alpha * next_logp_[n]);
-  }
-
-  // phase 2, one critic per lane: loss gradient, backward, AdamW, WN, Polyak
-  nn::AdamConfig opt{scheduled_lr(cfg_.critic_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps};
-  auto step = [&](int i) {
-    Mlp& net = critics_[i];
-    float* dq = dq_[i].data();
-    double loss = 0;
-    const float scale = 2.f / static_cast<float>(B);
-    for (int n = 0; n < B; ++n) {
-      const float e = q_[i][n] - y_[n];
-      loss += static_cast<double>(e) * e;
-      dq[n] = scale * e;
-    }
-    std::fill(dq + B, dq + online_rows, 0.f);
-    loss_[i] = loss / B;
-    net.backward(dq, true, nullptr);
-    nn::ParamSet& ps = net.params();
-    if (cfg_.critic_l2 > 0.f) {  // soft L2 ablation: grad of c * ||W||^2 on the hidden weights
-      for (const nn::Tensor& t : ps.tensors) {
-        if (!t.dense_weight || t.rows == 1) continue;  // hidden layers only (out has 1 row)
-        float* g = ps.g.data() + t.offset;
-        const float* w = ps.w.data() + t.offset;
-        for (long k = 0; k < t.size(); ++k) g[k] += 2.f * cfg_.critic_l2 * w[k];
-      }
-    }
-    nn::adamw_step(ps, opt);
-    if (cfg_.weight_norm) nn::weight_norm_project(ps, cfg_.weight_norm_bias);
-    if (use_target) {
-      nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
-      if (cfg_.norm == nn::Norm::kBatchRenorm) {  // target renorm reads running statistics
-        auto& tr = targets_[i].running();
-        nn::polyak_update(tr.data(), net.running().data(), static_cast<long>(tr.size()), cfg_.tau);
-        targets_[i].set_bn_updates(net.bn_updates());
-      }
-    }
-  };
-  lanes_->run(step);
+  next_actions(batch, next_eps);                       // a' ~ pi(.|s')
+  fill_joint_batch(batch);                             // X = [(s, a); (s', a')]
+  lanes_->run([this](int i) { critic_forward(i); });   // Q_i(X) in train mode, Q'_i(s', a')
+  bootstrap_target(batch);                             // y = r + gamma (1 - d) (min Q' - alpha log pi')
+  lanes_->run([this](int i) { critic_step(i); });      // MSE, backward, AdamW, WN, Polyak
   return loss_[0] + loss_[1];
+}
+
+int CrossQAgent::online_rows() const {
+  // without BN the rows are independent: the online critic needs only (s, a) when a target
+  // network supplies Q(s', a') (SAC's shortcut: the same numbers in half the rows)
+  const bool joint = cfg_.norm != nn::Norm::kNone;
+  return (joint || !cfg_.target_network) ? 2 * cfg_.batch_size : cfg_.batch_size;
+}
+
+void CrossQAgent::next_actions(const Batch& batch, const float* next_eps) {
+  // from the actor in eval mode
+  const float* head = actor_.forward(batch.next_obs.data(), cfg_.batch_size, Mode::kEval);
+  nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, cfg_.batch_size, cfg_.act_dim,
+                            cfg_.log_std_min);
+}
+
+void CrossQAgent::fill_joint_batch(const Batch& batch) {
+  // rows 0..B-1 (s, a), rows B..2B-1 (s', a')
+  const int B = cfg_.batch_size, O = cfg_.obs_dim, A = cfg_.act_dim;
+  fill_rows(joint_.data(), batch.obs.data(), batch.act.data(), B, O, A);
+  fill_rows(joint_.data() + static_cast<size_t>(B) * D_, batch.next_obs.data(), next_act_.data(), B, O, A);
+}
+
+void CrossQAgent::critic_forward(int i) {
+  // the target critic in train mode over the same rows (BN statistics of the joint batch,
+  // its running statistics untouched); vanilla CrossQ takes Q(s', a') from the online pass
+  const int B = cfg_.batch_size;
+  const bool joint = cfg_.norm != nn::Norm::kNone;
+  if (cfg_.target_network) {
+    const float* qt = joint ? targets_[i].forward(joint_.data(), 2 * B, Mode::kTrainFrozen) + B
+                            : targets_[i].forward(joint_.data() + static_cast<size_t>(B) * D_, B, Mode::kTrainFrozen);
+    std::copy_n(qt, B, qt_[i].data());
+  }
+  const int rows = online_rows();
+  const float* q = critics_[i].forward(joint_.data(), rows, Mode::kTrain);
+  std::copy_n(q, rows, q_[i].data());
+  if (!cfg_.target_network) std::copy_n(q + B, B, qt_[i].data());  // detached Q(s', a')
+  if (collect_dead_) dead_[i] = critics_[i].dead_fraction();
+}
+
+void CrossQAgent::bootstrap_target(const Batch& batch) {
+  // without gradient
+  const float alpha = std::exp(log_alpha_);
+  for (int n = 0; n < cfg_.batch_size; ++n) {
+    const float qmin = std::min(qt_[0][n], qt_[1][n]);
+    y_[n] = batch.reward[n] + cfg_.discount * (1.f - batch.terminated[n]) * (qmin - alpha * next_logp_[n]);
+  }
+}
+
+void CrossQAgent::critic_step(int i) {
+  const int B = cfg_.batch_size, rows = online_rows();
+  Mlp& net = critics_[i];
+  float* dq = dq_[i].data();
+  loss_[i] = mse_loss(dq, q_[i].data(), y_.data(), B);  // on the (s, a) rows only
+  std::fill(dq + B, dq + rows, 0.f);
+  net.backward(dq, true, nullptr);
+  nn::ParamSet& ps = net.params();
+  if (cfg_.critic_l2 > 0.f) {  // soft L2 ablation: grad of c * ||W||^2 on the hidden weights
+    for (const nn::Tensor& t : ps.tensors) {
+      if (!t.dense_weight || t.rows == 1) continue;  // hidden layers only (out has 1 row)
+      float* g = ps.g.data() + t.offset;
+      const float* w = ps.w.data() + t.offset;
+      for (long k = 0; k < t.size(); ++k) g[k] += 2.f * cfg_.critic_l2 * w[k];
+    }
+  }
+  nn::adamw_step(ps, {scheduled_lr(cfg_.critic_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
+  if (cfg_.weight_norm) nn::weight_norm_project(ps, cfg_.weight_norm_bias);
+  if (cfg_.target_network) {
+    nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
+    if (cfg_.norm == nn::Norm::kBatchRenorm) {  // target renorm reads running statistics
+      auto& tr = targets_[i].running();
+      nn::polyak_update(tr.data(), net.running().data(), static_cast<long>(tr.size()), cfg_.tau);
+      targets_[i].set_bn_updates(net.bn_updates());
+    }
+  }
 }
 
 void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats& stats) {
@@ -238,11 +229,7 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
   // actor in train mode, reparameterized sample
   const float* head = actor_.forward(batch.obs.data(), B, Mode::kTrain);
   nn::tanh_gaussian_forward(act_.data(), logp_.data(), head, eps, B, A, cfg_.log_std_min);
-  for (int n = 0; n < B; ++n) {
-    float* row = xa_.data() + static_cast<size_t>(n) * D;
-    std::copy_n(batch.obs.data() + static_cast<size_t>(n) * O, O, row);
-    std::copy_n(act_.data() + static_cast<size_t>(n) * A, A, row + O);
-  }
+  fill_rows(xa_.data(), batch.obs.data(), act_.data(), B, O, A);
   // critics in eval mode
   auto forward = [&](int i) {
     const float* q = critics_[i].forward(xa_.data(), B, Mode::kEval);
@@ -277,16 +264,9 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
   nn::adamw_step(actor_.params(), {scheduled_lr(cfg_.actor_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
   if (cfg_.weight_norm_actor) nn::weight_norm_project(actor_.params(), cfg_.weight_norm_bias);
 
-  // temperature: loss = -log_alpha * (log pi + target_entropy), log pi detached; plain Adam
-  const double g = -(logp_mean + cfg_.target_entropy);
-  stats.alpha_loss = -log_alpha_ * (logp_mean + cfg_.target_entropy);
-  ++alpha_steps_;
-  alpha_m_[0] = cfg_.beta1 * alpha_m_[0] + (1.f - cfg_.beta1) * static_cast<float>(g);
-  alpha_m_[1] = cfg_.beta2 * alpha_m_[1] + (1.f - cfg_.beta2) * static_cast<float>(g * g);
-  const double bc1 = 1.0 - std::pow(static_cast<double>(cfg_.beta1), static_cast<double>(alpha_steps_));
-  const double bc2 = 1.0 - std::pow(static_cast<double>(cfg_.beta2), static_cast<double>(alpha_steps_));
-  const double denom = std::sqrt(alpha_m_[1]) / std::sqrt(bc2) + cfg_.adam_eps;
-  log_alpha_ -= static_cast<float>(scheduled_lr(cfg_.temp_lr) / bc1 * alpha_m_[0] / denom);
+  // temperature
+  stats.alpha_loss = temperature_step(log_alpha_, alpha_m_, alpha_steps_, logp_mean, cfg_.target_entropy,
+                                      {scheduled_lr(cfg_.temp_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
 
   stats.actor_updated = true;
   stats.actor_loss = loss;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "crossq/agents/common.h"
 #include "crossq/core/error.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
@@ -12,21 +13,6 @@ namespace crossq {
 using nn::ResNet;
 using nn::ResNetConfig;
 
-namespace {
-
-// one Adam step on a scalar (temperature, KL weight); m holds the two moments
-void adam_scalar(float& x, float* m, int64_t& steps, double g, float lr, float b1, float b2,
-                 float eps) {
-  ++steps;
-  m[0] = b1 * m[0] + (1.f - b1) * static_cast<float>(g);
-  m[1] = b2 * m[1] + (1.f - b2) * static_cast<float>(g * g);
-  const double bc1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(steps));
-  const double bc2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(steps));
-  const double denom = std::sqrt(m[1]) / std::sqrt(bc2) + eps;
-  x -= static_cast<float>(lr / bc1 * m[0] / denom);
-}
-
-}  // namespace
 
 template <class F>
 void ResidualAgent::on_critics(F& f) {
@@ -145,22 +131,8 @@ int64_t ResidualAgent::num_parameters() const {
 }
 
 namespace {
-template <class V>
-StateRef ref(const std::string& name, V& v) {
-  return {name, v.data(), v.size() * sizeof(typename V::value_type)};
-}
-template <class S>
-StateRef scalar(const std::string& name, S& s) {
-  return {name, &s, sizeof(S)};
-}
 void add_network(std::vector<StateRef>& out, const std::string& p, ResNet& net, bool optimizer) {
-  nn::ParamSet& ps = net.params();
-  out.push_back(ref(p + ".w", ps.w));
-  if (optimizer) {
-    out.push_back(ref(p + ".m", ps.m));
-    out.push_back(ref(p + ".v", ps.v));
-    out.push_back(scalar(p + ".steps", ps.steps));
-  }
+  add_param_state(out, p, net.params(), optimizer);
 }
 }  // namespace
 
@@ -173,17 +145,17 @@ std::vector<StateRef> ResidualAgent::state() {
   add_network(out, "actor", actor_, true);
   if (cfg_.optimistic) {
     add_network(out, "opt_actor", opt_actor_, true);
-    out.push_back(scalar("log_kl_weight", log_kl_w_));
+    out.push_back(state_scalar("log_kl_weight", log_kl_w_));
     out.push_back({"log_kl_weight.moments", kl_m_, sizeof(kl_m_)});
-    out.push_back(scalar("log_kl_weight.steps", kl_steps_));
+    out.push_back(state_scalar("log_kl_weight.steps", kl_steps_));
   }
-  out.push_back(scalar("log_alpha", log_alpha_));
+  out.push_back(state_scalar("log_alpha", log_alpha_));
   out.push_back({"log_alpha.moments", alpha_m_, sizeof(alpha_m_)});
-  out.push_back(scalar("log_alpha.steps", alpha_steps_));
-  out.push_back(scalar("critic_updates", critic_updates_));
-  out.push_back(scalar("obs_norm.count", norm_.count_ref()));
-  out.push_back(ref("obs_norm.mean", norm_.mean_ref()));
-  out.push_back(ref("obs_norm.m2", norm_.m2_ref()));
+  out.push_back(state_scalar("log_alpha.steps", alpha_steps_));
+  out.push_back(state_scalar("critic_updates", critic_updates_));
+  out.push_back(state_scalar("obs_norm.count", norm_.count_ref()));
+  out.push_back(state_array("obs_norm.mean", norm_.mean_ref()));
+  out.push_back(state_array("obs_norm.m2", norm_.m2_ref()));
   return out;
 }
 
@@ -219,7 +191,7 @@ void ResidualAgent::act(const float* obs, bool deterministic, Rng& rng, float* a
 }
 
 double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
-  const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_, K = K_;
+  const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, K = K_;
   if (cfg_.obs_norm) {
     norm_.normalize(obs_n_.data(), batch.obs.data(), B);
     norm_.normalize(next_n_.data(), batch.next_obs.data(), B);
@@ -230,14 +202,8 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
   // a' ~ pi(.|s')
   const float* head = actor_.forward(next_n_.data(), B);
   nn::tanh_gaussian_forward(next_act_.data(), next_logp_.data(), head, next_eps, B, A);
-  for (int n = 0; n < B; ++n) {
-    float* row = x_.data() + static_cast<size_t>(n) * D;
-    std::copy_n(obs_n_.data() + static_cast<size_t>(n) * O, O, row);
-    std::copy_n(batch.act.data() + static_cast<size_t>(n) * A, A, row + O);
-    float* nrow = xn_.data() + static_cast<size_t>(n) * D;
-    std::copy_n(next_n_.data() + static_cast<size_t>(n) * O, O, nrow);
-    std::copy_n(next_act_.data() + static_cast<size_t>(n) * A, A, nrow + O);
-  }
+  fill_rows(x_.data(), obs_n_.data(), batch.act.data(), B, O, A);
+  fill_rows(xn_.data(), next_n_.data(), next_act_.data(), B, O, A);
   // phase 1, one critic per lane: target on (s', a'), online on (s, a)
   auto forward = [&](int i) {
     if (i >= C_) return;
@@ -281,14 +247,7 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     if (i >= C_) return;
     float* dz = dz_[i].data();
     if (K == 1) {
-      double loss = 0;
-      const float scale = 2.f / static_cast<float>(B);
-      for (int n = 0; n < B; ++n) {
-        const float e = z_[i][n] - y_[n];
-        loss += static_cast<double>(e) * e;
-        dz[n] = scale * e;
-      }
-      loss_[i] = loss / B;
+      loss_[i] = mse_loss(dz, z_[i].data(), y_.data(), B);
     } else {
       loss_[i] = nn::quantile_huber_loss(dz, z_[i].data(), y_.data(), B, K, cfg_.huber_kappa);
     }
@@ -330,13 +289,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   const float* head = actor_.forward(obs_n_.data(), B);
   std::copy_n(head, static_cast<size_t>(B) * 2 * A, head_c_.data());
   nn::tanh_gaussian_forward(act_.data(), logp_.data(), head_c_.data(), eps, B, A);
-  auto fill_xa = [&](const float* act) {
-    for (int n = 0; n < B; ++n) {
-      float* row = xa_.data() + static_cast<size_t>(n) * D;
-      std::copy_n(obs_n_.data() + static_cast<size_t>(n) * O, O, row);
-      std::copy_n(act + static_cast<size_t>(n) * A, A, row + O);
-    }
-  };
+  auto fill_xa = [&](const float* act) { fill_rows(xa_.data(), obs_n_.data(), act, B, O, A); };
   fill_xa(act_.data());
   auto forward = [&](int i) {
     if (i < C_) critic_q(xa_.data(), i);
@@ -386,9 +339,8 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
   actor_.backward(dhead_.data(), true, nullptr);
   nn::adamw_step(actor_.params(), {cfg_.actor_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
   // temperature: loss -log_alpha (log pi + target_entropy), log pi detached
-  stats.alpha_loss = -log_alpha_ * (logp_mean + cfg_.target_entropy);
-  adam_scalar(log_alpha_, alpha_m_, alpha_steps_, -(logp_mean + cfg_.target_entropy),
-              cfg_.temp_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps);
+  stats.alpha_loss = temperature_step(log_alpha_, alpha_m_, alpha_steps_, logp_mean, cfg_.target_entropy,
+                                      {cfg_.temp_lr, cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
   stats.actor_updated = true;
   stats.actor_loss = loss;
   stats.entropy = -logp_mean;

@@ -80,6 +80,13 @@ class CrossQAgent final : public Agent {
 
  private:
   void build_networks(Rng& rng);
+  // the steps of critic_update, in the order of the method
+  void next_actions(const Batch& batch, const float* next_eps);
+  void fill_joint_batch(const Batch& batch);
+  void critic_forward(int i);
+  void bootstrap_target(const Batch& batch);
+  void critic_step(int i);
+  int online_rows() const;
   // a learning rate at the current critic update under the configured schedule
   float scheduled_lr(float lr) const;
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <type_traits>
 
 namespace crossq {
 
@@ -22,8 +23,9 @@ class LanePair {
 
   // runs f(0) and f(1), lane 1 on the worker when there is one; returns when both are done
   template <class F>
-  void run(F& f) {
-    run_raw([](void* ctx, int lane) { (*static_cast<F*>(ctx))(lane); }, &f);
+  void run(F&& f) {
+    using Fn = std::remove_reference_t<F>;
+    run_raw([](void* ctx, int lane) { (*static_cast<Fn*>(ctx))(lane); }, const_cast<void*>(static_cast<const void*>(&f)));
   }
 
  private:
