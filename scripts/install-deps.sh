@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crossq needs, only those that are missing. Idempotent.
-# Usage: scripts/install-deps.sh [build|tools]
+# Usage: scripts/install-deps.sh [build|tools|bench]
 #   build (default): what building, testing and running crossq needs.
 #   tools:           also what the reference generators in tools/ need (PyTorch).
+#   bench:           also the GEMM libraries bench/gemm_libs compares (oneDNN, libxsmm, BLIS).
 set -euo pipefail
 want=(cmake ninja-build g++ make pkg-config
       libeigen3-dev libopenblas-dev libmujoco-dev libmujoco-samples
@@ -10,6 +11,7 @@ want=(cmake ninja-build g++ make pkg-config
       python3 python3-numpy python3-matplotlib chromium
       clang libclang-rt-14-dev)
 if [[ "${1:-build}" == tools ]]; then want+=(python3-torch python3-scipy); fi
+if [[ "${1:-build}" == bench ]]; then want+=(libdnnl-dev libxsmm-dev libblis-serial-dev); fi
 
 missing=()
 for p in "${want[@]}"; do

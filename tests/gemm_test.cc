@@ -1,6 +1,7 @@
 // The GEMM seam against a naive triple loop, every transpose combination and the vector shapes
 // (M = 1 and N = 1 take their own path), with strides and beta.
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -70,6 +71,11 @@ TEST(Gemm, SplitOverTwoLanesMatchesTheOneLaneProduct) {
           {
             const GemmSplit split(&lanes);
             gemm(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+          }
+          if (std::string(gemm_backend()) == "onednn") {
+            // oneDNN blocks a half-height product differently: equal within rounding only
+            for (size_t k = 0; k < C.size(); ++k) ASSERT_NEAR(C[k], one[k], 1e-4f * (1.f + std::abs(one[k])));
+            continue;
           }
           ASSERT_EQ(C, one) << "ta " << ta << " tb " << tb << " M " << M << " N " << N << " K " << K
                             << " beta " << beta;

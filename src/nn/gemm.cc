@@ -10,6 +10,10 @@
 #include <cblas.h>
 extern "C" void openblas_set_num_threads(int);
 #endif
+#ifdef CROSSQ_GEMM_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+extern "C" void omp_set_num_threads(int);  // GNU OpenMP, oneDNN's threading in Debian's build
+#endif
 
 namespace crossq {
 
@@ -60,6 +64,23 @@ void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const floa
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
               K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
+#elif defined(CROSSQ_GEMM_ONEDNN)
+// oneDNN's BLAS-like sgemm: its kernels are JIT-compiled for the CPU it runs on (AVX-512,
+// AVX2, ...), whatever the environment says. It mallocs its packing buffers on every call
+// (measured: about 26 allocations per update product), so this build breaks crossq's rule of
+// no allocation inside an update; and a product split over two lanes is not bit-identical to
+// the whole one. It is a build option for that reason (docs/performance.md).
+void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
+  if (N == 1 || M == 1) {  // matrix-vector shapes: Eigen's in-place form
+    eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  thread_local bool single = (omp_set_num_threads(1), true);  // the lanes are the parallelism
+  (void)single;
+  if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) != dnnl_success)
+    eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);  // unreachable for valid shapes
+}
 #else
 void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
                   const float* B, int ldb, float beta, float* C, int ldc) {
@@ -105,6 +126,9 @@ void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, in
 #ifdef CROSSQ_GEMM_OPENBLAS
 const char* gemm_backend() { return "openblas"; }
 void gemm_set_single_threaded() { openblas_set_num_threads(1); }
+#elif defined(CROSSQ_GEMM_ONEDNN)
+const char* gemm_backend() { return "onednn"; }
+void gemm_set_single_threaded() { omp_set_num_threads(1); }  // per thread: each lane calls it
 #else
 const char* gemm_backend() { return "eigen"; }
 void gemm_set_single_threaded() {}
