@@ -41,6 +41,11 @@ GymPendulum::GymPendulum() {
   spec_.defaults.eval_every = 1000;
   spec_.defaults.action_repeat = 1;
   spec_.defaults.discount = 0.99;
+  // a small task: 64-unit networks learn it as well as the paper's sizes (measured: crossq-wn,
+  // 10k steps, seeds 0-2 end at -144, -186, -122 with 64 units and -144, -184, -121 with 128)
+  // in a fraction of the time
+  spec_.defaults.critic_hidden = 64;
+  spec_.defaults.actor_hidden = 64;
 }
 
 void GymPendulum::reset(Rng& rng, float* obs) {

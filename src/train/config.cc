@@ -302,11 +302,14 @@ json default_config(const std::string& algo, const std::string& task) {
   const TaskSpec ts = task_spec(task);  // throws with the known names
   // the layers, lowest first: the algorithm's column, the task's defaults, then the
   // algorithm's suite column (its Table 1 values for dmc and myo tasks)
+  json task_layer = {{"steps", ts.defaults.steps}, {"warmup", ts.defaults.warmup},
+                     {"eval_every", ts.defaults.eval_every}, {"action_repeat", ts.defaults.action_repeat},
+                     {"discount", ts.defaults.discount}, {"reward_scale", ts.defaults.reward_scale}};
+  if (ts.defaults.critic_hidden > 0) task_layer["critic_hidden"] = ts.defaults.critic_hidden;
+  if (ts.defaults.actor_hidden > 0) task_layer["actor_hidden"] = ts.defaults.actor_hidden;
   const json layers[][2] = {
       {"algorithm", algorithm_layer(algo)},
-      {"task", {{"steps", ts.defaults.steps}, {"warmup", ts.defaults.warmup},
-                {"eval_every", ts.defaults.eval_every}, {"action_repeat", ts.defaults.action_repeat},
-                {"discount", ts.defaults.discount}, {"reward_scale", ts.defaults.reward_scale}}},
+      {"task", task_layer},
       {"algorithm-suite", suite_column(algo, ts.suite)},
   };
   json c = {{"task", task}, {"algo", algo}};

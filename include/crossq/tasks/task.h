@@ -20,6 +20,9 @@ struct TaskDefaults {
   int action_repeat = 2;        // env steps per agent step (the seed paper: 2 on DMC and muscle tasks)
   double discount = 0.99;       // 0.95 for muscle tasks
   double reward_scale = 1.0;    // rewards enter the replay buffer multiplied by this
+  // a network size preset for small tasks (0: the algorithm's own widths); the units of every
+  // critic and actor hidden layer
+  int critic_hidden = 0, actor_hidden = 0;
 };
 
 // constant description of a task
