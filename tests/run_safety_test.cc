@@ -246,9 +246,9 @@ TEST(RunSafetyReplay, AResumeAfterTheReplayRingWrapsGivesTheSameRun) {
   ASSERT_EQ(interrupt(out, SIGKILL, 7, args), 128 + SIGKILL) << "the run finished before it was killed";
   const std::string dir = run_dir(out);
   const Checkpoint ck = Checkpoint::load(dir + "/checkpoint.bin");
-  int64_t counters[2];
-  std::memcpy(counters, ck.get("loop.counters").data(), sizeof(counters));
-  EXPECT_GT(counters[1], 4000) << "the checkpoint was written before the ring wrapped";  // transitions
+  int64_t transitions = 0;  // learner.counters[0]
+  std::memcpy(&transitions, ck.get("learner.counters").data(), sizeof(transitions));
+  EXPECT_GT(transitions, 4000) << "the checkpoint was written before the ring wrapped";
   const Result r = run("train --quiet --resume " + dir);
   ASSERT_EQ(r.status, 0) << r.output;
   expect_same_run(run_dir(ref), dir);
