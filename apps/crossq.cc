@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   crossq::cli::add_bench(app);
   crossq::cli::add_report(app);
   crossq::cli::add_algos(app);
+  crossq::cli::add_sweep(app);
   crossq::cli::refuse_empty_values(app);
   try {
     app.parse(argc, argv);
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : crossq::kExitUsage;
   } catch (const crossq::Error& e) {
     const bool signal = e.exit_code() == crossq::kExitSigint || e.exit_code() == crossq::kExitSigterm;
+    if (e.what()[0] == '\0') return e.exit_code();  // a status without a message (sweep status)
     fmt::print(stderr, "crossq: {}{}\n", signal ? "" : "error: ", e.what());
     if (!e.hint().empty()) fmt::print(stderr, "  {}: {}\n", signal ? "to continue" : "fix", e.hint());
     return e.exit_code();

@@ -255,6 +255,46 @@ Checkpoint Checkpoint::parse(std::string bytes, const std::string& origin) {
   return c;
 }
 
+bool Checkpoint::peek(const std::string& path, const std::string& name, std::string& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool found = false;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= static_cast<off_t>(kHeader + kTrailer)) {
+    const uint64_t end = static_cast<uint64_t>(st.st_size) - kTrailer;
+    char magic[8];
+    uint64_t pos = kHeader;
+    if (::pread(fd, magic, 8, 0) == 8 && std::memcmp(magic, kMagic, 8) == 0) {
+      while (pos + 4 <= end) {
+        uint32_t len = 0;
+        if (::pread(fd, &len, 4, static_cast<off_t>(pos)) != 4 || len == 0 || len > kMaxName || pos + 4 + len + 8 > end) break;
+        std::string head(4 + len + 8, '\0');
+        if (::pread(fd, head.data(), head.size(), static_cast<off_t>(pos)) != static_cast<ssize_t>(head.size())) break;
+        uint64_t size = 0;
+        std::memcpy(&size, head.data() + 4 + len, 8);
+        const uint64_t data_at = pos + head.size();
+        if (size > end - data_at || end - data_at - size < 4) break;
+        if (head.compare(4, len, name) == 0) {
+          if (size > (64u << 20)) break;  // small sections only
+          std::string bytes(size, '\0');
+          uint32_t want = 0;
+          if (::pread(fd, bytes.data(), size, static_cast<off_t>(data_at)) != static_cast<ssize_t>(size) ||
+              ::pread(fd, &want, 4, static_cast<off_t>(data_at + size)) != 4)
+            break;
+          if (crc32(bytes.data(), bytes.size(), crc32(head.data(), head.size())) == want) {
+            out = std::move(bytes);
+            found = true;
+          }
+          break;
+        }
+        pos = data_at + size + 4;
+      }
+    }
+  }
+  ::close(fd);
+  return found;
+}
+
 std::string_view Checkpoint::get(const std::string& name) const {
   auto it = index_.find(name);
   if (it == index_.end())

@@ -10,6 +10,7 @@ void add_tasks(CLI::App& app);   // crossq tasks
 void add_bench(CLI::App& app);   // crossq bench
 void add_report(CLI::App& app);  // crossq report
 void add_algos(CLI::App& app);   // crossq algos
+void add_sweep(CLI::App& app);   // crossq sweep
 // makes an empty value an error for every option that takes one (call after the add_*)
 void refuse_empty_values(CLI::App& app);
 

@@ -51,6 +51,10 @@ class Checkpoint {
   static Checkpoint load(const std::string& path);
   // verifies bytes already in memory (`origin` names them in errors); the fuzz target's entry
   static Checkpoint parse(std::string bytes, const std::string& origin);
+  // one small section of a checkpoint file, read without loading the rest (the sections before
+  // it are skipped by their sizes; its own CRC-32 is checked); false when the file or the
+  // section is missing or damaged. For status queries, where the replay can be hundreds of MB.
+  static bool peek(const std::string& path, const std::string& name, std::string& out);
 
   bool has(const std::string& name) const { return index_.count(name) != 0; }
   // a section's bytes; throws when it is missing

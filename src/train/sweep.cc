@@ -1,0 +1,268 @@
+#include "crossq/train/sweep.h"
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "crossq/core/error.h"
+#include "crossq/train/config.h"
+#include "crossq/train/run_folder.h"
+#include "crossq/train/trainer.h"
+
+namespace crossq {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+Error bad(const std::string& file, const std::string& what, const std::string& fix) {
+  return usage_error("sweep " + file + ": " + what, fix);
+}
+
+std::vector<std::string> names_of(const std::string& file, const json& j, const char* key) {
+  if (!j.contains(key)) throw bad(file, std::string("no \"") + key + "\"", std::string("list them: \"") + key + "\": [...]");
+  const json& v = j[key];
+  if (!v.is_array() || v.empty())
+    throw bad(file, std::string("\"") + key + "\" must be a non-empty list of names", "e.g. [\"cheetah-run\"]");
+  std::vector<std::string> out;
+  for (const json& x : v) {
+    if (!x.is_string()) throw bad(file, std::string("\"") + key + "\" holds " + x.dump() + ", not a name", "write names as strings");
+    if (std::find(out.begin(), out.end(), x.get<std::string>()) != out.end())
+      throw bad(file, std::string("\"") + key + "\" names " + x.get<std::string>() + " twice", "list each once");
+    out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<uint64_t> seeds_of(const std::string& file, const json& j) {
+  if (!j.contains("seeds")) throw bad(file, "no \"seeds\"", "write \"seeds\": [0, 1, 2] or \"seeds\": \"0-2\"");
+  const json& v = j["seeds"];
+  std::vector<uint64_t> out;
+  if (v.is_string()) {
+    const std::string s = v;
+    const size_t dash = s.find('-');
+    try {
+      size_t used = 0;
+      const uint64_t a = std::stoull(s.substr(0, dash), &used);
+      const uint64_t b = dash == std::string::npos ? a : std::stoull(s.substr(dash + 1));
+      if (b < a || b - a > 10000) throw std::invalid_argument("range");
+      for (uint64_t k = a; k <= b; ++k) out.push_back(k);
+    } catch (const std::logic_error&) {
+      throw bad(file, "\"seeds\": \"" + printable(s) + "\" is not a range", "write e.g. \"0-9\" or a list [0, 3, 5]");
+    }
+  } else if (v.is_array() && !v.empty()) {
+    for (const json& x : v) {
+      if (!x.is_number_unsigned() && !(x.is_number_integer() && x.get<int64_t>() >= 0))
+        throw bad(file, "\"seeds\" holds " + x.dump() + ", not a seed", "seeds are whole numbers >= 0");
+      out.push_back(x.get<uint64_t>());
+    }
+  } else {
+    throw bad(file, "\"seeds\" must be a non-empty list or a range", "write \"seeds\": [0, 1, 2] or \"0-2\"");
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+Sweep load_sweep(const std::string& path) {
+  const json j = read_json_file(path, "sweep " + path, "a sweep file is a JSON object (docs/sweeps.md)");
+  static const std::set<std::string> known = {"out", "tasks", "algos", "seeds", "settings", "variants", "resources"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known.count(it.key()))
+      throw bad(path, "unknown key \"" + printable(it.key()) + "\"",
+                "the keys are out, tasks, algos, seeds, settings, variants, resources (docs/sweeps.md)");
+  Sweep sw;
+  sw.file = path;
+  if (!j.contains("out") || !j["out"].is_string() || j["out"].get<std::string>().empty())
+    throw bad(path, "no \"out\" folder", "write \"out\": \"runs/my-sweep\"");
+  sw.out = j["out"];
+  const std::vector<std::string> tasks = names_of(path, j, "tasks"), algos = names_of(path, j, "algos");
+  const std::vector<uint64_t> seeds = seeds_of(path, j);
+  const json common = j.value("settings", json::object());
+  if (!common.is_object()) throw bad(path, "\"settings\" must be an object", "write \"settings\": {\"steps\": 100000}");
+  for (const char* k : {"task", "algo", "seed"})
+    if (common.contains(k)) throw bad(path, std::string("\"settings\" sets \"") + k + "\"", "the grid's lists choose it");
+  // the variants: named settings on top of the common ones
+  std::vector<std::pair<std::string, json>> variants;
+  if (j.contains("variants")) {
+    if (!j["variants"].is_array() || j["variants"].empty())
+      throw bad(path, "\"variants\" must be a non-empty list", "write [{\"name\": \"utd1\", \"settings\": {\"utd\": 1}}, ...]");
+    for (const json& v : j["variants"]) {
+      if (!v.is_object() || !v.contains("name") || !v["name"].is_string() || v["name"].get<std::string>().empty())
+        throw bad(path, "a variant without a \"name\": " + printable(v.dump(), 60), "give every variant a name");
+      const std::string name = v["name"];
+      for (auto it = v.begin(); it != v.end(); ++it)
+        if (it.key() != "name" && it.key() != "settings")
+          throw bad(path, "variant " + printable(name) + ": unknown key \"" + printable(it.key()) + "\"", "a variant has a name and settings");
+      for (const auto& [n, s] : variants)
+        if (n == name) throw bad(path, "two variants are named " + printable(name), "give each variant its own name");
+      const json s = v.value("settings", json::object());
+      if (!s.is_object()) throw bad(path, "variant " + printable(name) + ": \"settings\" must be an object", "write {\"utd\": 5}");
+      variants.push_back({name, s});
+    }
+  } else {
+    variants.push_back({"", json::object()});
+  }
+  if (j.contains("resources")) {
+    const json& r = j["resources"];
+    if (!r.is_object()) throw bad(path, "\"resources\" must be an object", "write {\"cores\": 1, \"time\": \"12:00:00\"}");
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (it.key() != "cores" && it.key() != "time" && it.key() != "partition")
+        throw bad(path, "resources: unknown key \"" + printable(it.key()) + "\"", "the keys are cores, time, partition");
+    if (r.contains("cores")) {
+      if (!r["cores"].is_number_integer() || r["cores"] < 1 || r["cores"] > 2)
+        throw bad(path, "resources.cores must be 1 or 2", "a run uses one lane per core, at most two");
+      sw.cores = r["cores"];
+    }
+    sw.time_limit = r.value("time", "");
+    sw.partition = r.value("partition", "");
+  }
+  std::map<std::string, std::string> folders;  // dir -> the run that has it
+  for (const auto& task : tasks)
+    for (const auto& algo : algos)
+      for (const auto& [vname, vset] : variants) {
+        json given_file = common;
+        given_file.update(vset);
+        GivenSettings g;
+        g.file_label = "sweep " + path + (vname.empty() ? "" : ", variant " + printable(vname));
+        g.file = given_file;
+        json base = default_config(algo, task);  // checks both names
+        json cfg = apply_given(std::move(base), g);
+        cfg["threads"] = sw.cores;
+        validate_config(cfg);
+        for (uint64_t seed : seeds) {
+          SweepRun r;
+          r.task = task;
+          r.algo = algo;
+          r.variant = vname;
+          r.seed = seed;
+          r.config = cfg;
+          r.config["seed"] = seed;
+          r.config = checked_config(r.config, g.file_label);
+          r.dir = run_dir_of(sw.out, r.config, seed);
+          const std::string who = fmt::format("{} {} {} seed {}", task, algo, vname.empty() ? "-" : vname, seed);
+          if (auto it = folders.find(r.dir); it != folders.end())
+            throw bad(path, "runs '" + it->second + "' and '" + who + "' resolve to one folder " + r.dir,
+                      "two variants with the same settings: remove one or change its settings");
+          folders[r.dir] = who;
+          sw.runs.push_back(std::move(r));
+        }
+      }
+  return sw;
+}
+
+const char* state_name(RunStatus::State s) {
+  switch (s) {
+    case RunStatus::State::kDone: return "done";
+    case RunStatus::State::kRunning: return "running";
+    case RunStatus::State::kWaiting: return "waiting";
+    case RunStatus::State::kInterrupted: return "interrupted";
+    case RunStatus::State::kFailed: return "failed";
+  }
+  return "";
+}
+
+RunStatus run_status(const SweepRun& run) {
+  RunStatus st;
+  if (!fs::exists(run.dir + "/config.json")) return st;  // waiting
+  std::string counters;
+  if (Checkpoint::peek(checkpoint_path(run.dir), "loop.counters", counters) && counters.size() >= sizeof(int64_t))
+    std::memcpy(&st.env_step, counters.data(), sizeof(int64_t));
+  // another process holds the folder: it is running
+  try {
+    RunLock probe = RunLock::acquire(run.dir);
+  } catch (const Error& e) {
+    if (e.exit_code() == kExitUsage) {
+      st.state = RunStatus::State::kRunning;
+      return st;
+    }
+  }
+  if (std::ifstream f(run.dir + "/error.txt"); f) {
+    std::getline(f, st.error);
+    st.state = RunStatus::State::kFailed;
+    return st;
+  }
+  st.state = st.env_step >= run.config["steps"].get<int64_t>() ? RunStatus::State::kDone : RunStatus::State::kInterrupted;
+  return st;
+}
+
+int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
+  install_stop_handlers();
+  std::mutex mu;
+  std::atomic<size_t> next{0};
+  std::atomic<int> failed{0}, stop_code{0};
+  auto say = [&](const std::string& line) {
+    if (quiet) return;
+    std::lock_guard<std::mutex> lk(mu);
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  };
+  auto one = [&](const SweepRun& run) {
+    const std::string tag = fmt::format("{}/{}{} seed{}", run.task, run.algo, run.variant.empty() ? "" : ":" + run.variant, run.seed);
+    const RunStatus st = run_status(run);
+    if (st.state == RunStatus::State::kDone) {
+      say(fmt::format("[{}] done, skipped", tag));
+      return;
+    }
+    if (st.state == RunStatus::State::kRunning) {
+      say(fmt::format("[{}] held by another process, skipped", tag));
+      return;
+    }
+    try {
+      fs::remove(run.dir + "/error.txt");
+      if (fs::exists(checkpoint_path(run.dir))) {
+        // interrupted (or failed after a checkpoint): continue it
+        RunLock lock = RunLock::acquire(run.dir);
+        Checkpoint ck = Checkpoint::load(checkpoint_path(run.dir));
+        json cfg = checkpoint_settings(ck, checkpoint_path(run.dir));
+        cfg["threads"] = run.config["threads"];
+        say(fmt::format("[{}] resuming at env step {}", tag, st.env_step));
+        Trainer tr(cfg, run.dir, std::move(lock));
+        tr.run({}, &ck);
+      } else {
+        std::vector<RunLock> locks = prepare_run_folders(sweep.out, {run.dir}, true);
+        say(fmt::format("[{}] starting", tag));
+        Trainer tr(run.config, run.dir, std::move(locks[0]));
+        tr.run();
+      }
+      say(fmt::format("[{}] done -> {}", tag, run.dir));
+    } catch (const Error& e) {
+      if (e.exit_code() == kExitSigint || e.exit_code() == kExitSigterm) {
+        stop_code = e.exit_code();
+        say(fmt::format("[{}] stopped, checkpoint written", tag));
+        return;
+      }
+      ++failed;
+      say(fmt::format("[{}] failed: {}", tag, e.what()));
+      if (fs::is_directory(run.dir))
+        if (std::ofstream f(run.dir + "/error.txt"); f) f << e.what() << "\n" << e.hint() << "\n";
+    }
+  };
+  std::vector<std::thread> pool;
+  const int n = std::max(1, std::min<int>(jobs, static_cast<int>(sweep.runs.size())));
+  for (int w = 0; w < n; ++w)
+    pool.emplace_back([&] {
+      for (size_t i = next++; i < sweep.runs.size() && stop_code == 0 && pending_stop_signal() == 0; i = next++)
+        one(sweep.runs[i]);
+    });
+  for (auto& t : pool) t.join();
+  const int sig = stop_code != 0 ? stop_code.load() : (pending_stop_signal() == SIGINT ? kExitSigint : pending_stop_signal() == SIGTERM ? kExitSigterm : 0);
+  if (sig != 0)
+    throw Error(fmt::format("sweep {} interrupted; the running runs wrote their checkpoints", sweep.file),
+                "crossq sweep run " + sweep.file + " (it continues where it stopped)", sig);
+  return failed;
+}
+
+}  // namespace crossq
