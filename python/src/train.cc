@@ -3,7 +3,6 @@
 // released and each reset/step takes it back, so the run folder, its logs and the update
 // schedule are the CLI's.
 #include <cmath>
-#include <limits>
 #include <memory>
 #include <vector>
 
