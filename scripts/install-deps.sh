@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crossq needs, only those that are missing. Idempotent.
 # Usage: scripts/install-deps.sh [build|tools|bench]
-#   build (default): what building, testing and running crossq needs.
+#   build (default): what building, testing and running crossq needs (the Python module too:
+#                    python3-dev, pybind11-dev; its tests: python3-pytest).
 #   tools:           also what the reference generators in tools/ need (PyTorch).
 #   bench:           also the GEMM libraries bench/gemm_libs compares (oneDNN, libxsmm, BLIS).
 set -euo pipefail
@@ -9,6 +10,7 @@ want=(cmake ninja-build g++ make pkg-config
       libeigen3-dev libopenblas-dev libmujoco-dev libmujoco-samples
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
       python3 python3-numpy python3-matplotlib chromium
+      python3-dev pybind11-dev python3-pytest
       clang libclang-rt-14-dev)
 if [[ "${1:-build}" == tools ]]; then want+=(python3-torch python3-scipy); fi
 if [[ "${1:-build}" == bench ]]; then want+=(libdnnl-dev libxsmm-dev libblis-serial-dev); fi
