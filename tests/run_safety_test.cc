@@ -256,6 +256,19 @@ TEST(RunSafetyReplay, AResumeAfterTheReplayRingWrapsGivesTheSameRun) {
   fs::remove_all(out);
 }
 
+TEST(RunSafetyLanes, AResumeOnTwoLanesGivesTheSameRun) {
+  // each critic on its own lane: killed and resumed, the run equals the uninterrupted one
+  const std::string args = with_flags({{"--threads", "2"}});
+  const std::string ref = temp_dir("lanes_ref"), out = temp_dir("lanes_killed");
+  ASSERT_EQ(run(args + " --out " + ref).status, 0);
+  ASSERT_EQ(interrupt(out, SIGKILL, 5, args), 128 + SIGKILL) << "the run finished before it was killed";
+  const Result r = run("train --quiet --resume " + run_dir(out));
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_run(run_dir(ref), run_dir(out));
+  fs::remove_all(ref);
+  fs::remove_all(out);
+}
+
 TEST(RunFolder, ALogWriteToAFullDeviceThrowsNamingTheFile) {
   try {
     CsvLog::create("/dev/full", "a,b\n");
