@@ -2,7 +2,8 @@
 # Installs the Debian packages crossq needs, only those that are missing. Idempotent.
 # Usage: scripts/install-deps.sh [build|tools|bench]
 #   build (default): what building, testing and running crossq needs (the Python module too:
-#                    python3-dev, pybind11-dev; its tests: python3-pytest).
+#                    python3-dev, pybind11-dev; its tests: python3-pytest; the Slurm
+#                    sweep test: slurm-wlm, munge).
 #   tools:           also what the reference generators in tools/ need (PyTorch).
 #   bench:           also the GEMM libraries bench/gemm_libs compares (oneDNN, libxsmm, BLIS).
 set -euo pipefail
@@ -11,7 +12,8 @@ want=(cmake ninja-build g++ make pkg-config
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
       python3 python3-numpy python3-matplotlib chromium
       python3-dev pybind11-dev python3-pytest
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev
+      slurm-wlm munge)
 if [[ "${1:-build}" == tools ]]; then want+=(python3-torch python3-scipy); fi
 if [[ "${1:-build}" == bench ]]; then want+=(libdnnl-dev libxsmm-dev libblis-serial-dev); fi
 

@@ -71,6 +71,90 @@ TEST(Sweep, AnInterruptedSweepContinuesWhereItStopped) {
   fs::remove_all(dir);
 }
 
+// a sweep runner killed (SIGKILL) mid-grid, then run again, completes the grid; every run's
+// logs equal those of a sweep that was never interrupted (one thread per run)
+TEST(Sweep, AKilledSweepCompletesTheGridAsAnUninterruptedOneWould) {
+  const std::string dir = temp_dir("sweep_kill");
+  fs::create_directories(dir);
+  auto file_for = [&](const std::string& name) {
+    const std::string path = dir + "/" + name + ".json";
+    write_file(path, R"({"out": ")" + dir + "/" + name + R"(", "tasks": ["pendulum"], "algos": ["crossq-wn", "sac"],
+      "seeds": "0-1", "settings": {"steps": 3000, "warmup": 300, "eval_every": 500, "eval_episodes": 1,
+      "critic_hidden": 32, "actor_hidden": 32, "batch_size": 32, "checkpoint_every": 500}, "resources": {"cores": 1}})");
+    return path;
+  };
+  const std::string killed = file_for("killed"), whole = file_for("whole");
+  const pid_t pid = start("sweep run " + killed + " --jobs 2 --quiet");
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60)) {
+    const std::string d = fs::exists(dir + "/killed") ? run_dir(dir + "/killed") : "";
+    if (!d.empty() && line_count(d + "/eval.csv") >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  EXPECT_EQ(wait_status(pid), 128 + SIGKILL);
+  EXPECT_EQ(run("sweep status " + killed).status, 4);
+  Result r = run("sweep run " + killed + " --jobs 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(run("sweep run " + whole + " --jobs 2 --quiet").status, 0);
+  int compared = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir + "/whole")) {
+    if (e.path().filename() != "eval.csv") continue;
+    const std::string b = e.path().parent_path().string();
+    const std::string a = dir + "/killed" + b.substr((dir + "/whole").size());
+    EXPECT_EQ(csv_without(a + "/eval.csv", {"wall_time_s"}), csv_without(b + "/eval.csv", {"wall_time_s"})) << a;
+    EXPECT_EQ(csv_without(a + "/train.csv", {"charts/sps"}), csv_without(b + "/train.csv", {"charts/sps"})) << a;
+    EXPECT_EQ(line_count(a + "/eval.csv"), 7) << a;  // env steps 0, 500, ..., 3000
+    ++compared;
+  }
+  EXPECT_EQ(compared, 4);
+  fs::remove_all(dir);
+}
+
+// the Slurm backend's script, written with --dry-run (no Slurm needed; tests/slurm/slurm_test.sh
+// runs it against a real one): one array task per unfinished run, the resources of the sweep
+// file, --requeue and the time-limit signal; `sweep task` runs one run by its index
+TEST(Sweep, SlurmScriptHoldsTheUnfinishedRunsAndTheResources) {
+  const std::string dir = temp_dir("sweep_slurm");
+  fs::create_directories(dir);
+  const std::string file = dir + "/grid.json";
+  write_file(file, R"({"out": ")" + dir + R"(/runs", "tasks": ["pendulum"], "algos": ["crossq-wn", "sac"], "seeds": "0-3",
+    "settings": {"steps": 600, "warmup": 200, "eval_every": 300, "eval_episodes": 1, "critic_hidden": 32,
+                 "actor_hidden": 32, "batch_size": 32},
+    "resources": {"cores": 2, "time": "2:00:00", "partition": "short", "mem": "4G", "sbatch": ["--account=rl"]}})");
+  Result r = run("sweep run " + file + " --backend slurm --dry-run --jobs 3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* line : {"#SBATCH --array=0-7%3\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --time=2:00:00\n",
+                           "#SBATCH --partition=short\n", "#SBATCH --mem=4G\n", "#SBATCH --account=rl\n",
+                           "#SBATCH --requeue\n", "#SBATCH --signal=B:USR1@300\n", "#SBATCH --open-mode=append\n",
+                           "sweep task '", "scontrol requeue"})
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+  EXPECT_NE(r.output.find("#SBATCH --output=" + dir + "/runs/.sweep/logs/%A_%a.out"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("#SBATCH --chdir=" + fs::current_path().string() + "\n"), std::string::npos) << r.output;
+  // the script is a valid bash script
+  const std::string script = r.output.substr(r.output.find("  sbatch ") + 9, r.output.find(".sbatch") + 7 - r.output.find("  sbatch ") - 9);
+  EXPECT_EQ(run("bash -n " + script, false).status, 0) << script;
+  // run 5 (as an array task would), then only the other seven are left to submit
+  r = run("sweep task " + file + " 5");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("sweep run " + file + " --backend slurm --dry-run");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("#SBATCH --array=0-4,6-7\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("left out: pendulum sac - seed 1: done"), std::string::npos) << r.output;
+  r = run("sweep task " + file + " 5");  // done: skipped
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("done, skipped"), std::string::npos) << r.output;
+  // refusals: an index out of range, --dry-run without slurm, sbatch missing
+  r = run("sweep task " + file + " 8");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("has runs 0 to 7, not 8"), std::string::npos) << r.output;
+  EXPECT_EQ(run("sweep run " + file + " --dry-run").status, 2);
+  r = run("/usr/bin/env PATH=/nonexistent " + std::string(CROSSQ_BINARY) + " sweep run " + file + " --backend slurm", false);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("sbatch is not on PATH"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
 TEST(Sweep, BadSweepFilesAreRefusedNamingTheProblem) {
   const std::string dir = temp_dir("sweep_bad");
   fs::create_directories(dir);
@@ -88,6 +172,13 @@ TEST(Sweep, BadSweepFilesAreRefusedNamingTheProblem) {
       {"{" + base + R"(, "settings": {"utd": 0}})", "'utd' is 0, outside"},
       {"{" + base + R"(, "variants": [{"name": "v", "settings": {"critic_lrr": 1}}]})", "variant v: unknown setting 'critic_lrr'"},
       {R"({"tasks": ["pendulum"], "algos": ["sac"], "seeds": [0]})", "no \"out\" folder"},
+      {"{" + base + R"(, "resources": {"time": "5"}})", "resources.time \"5\" is under 10 minutes"},
+      {"{" + base + R"(, "resources": {"time": "1:2:3:4"}})", "is not a Slurm time limit"},
+      {"{" + base + R"(, "resources": {"partition": "a b"}})", "resources.partition must be one word"},
+      {"{" + base + R"(, "resources": {"mem": "8X"}})", "resources.mem \"8X\" is not a memory size"},
+      {"{" + base + R"(, "resources": {"sbatch": ["--array=0-3"]}})", "sets --array, which crossq's script sets itself"},
+      {"{" + base + R"(, "resources": {"sbatch": ["qos=low"]}})", "not an sbatch option"},
+      {"{" + base + R"(, "resources": {"nodes": 2}})", "resources: unknown key \"nodes\""},
   };
   for (const Case& c : cases) {
     write_file(dir + "/s.json", c.body);

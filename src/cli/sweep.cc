@@ -1,11 +1,17 @@
 // crossq sweep plan | run | status FILE: a grid of runs from one sweep file (docs/sweeps.md).
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <thread>
 
 #include <fmt/core.h>
 
 #include "crossq/cli/cli.h"
 #include "crossq/core/error.h"
+#include "crossq/train/slurm.h"
 #include "crossq/train/sweep.h"
+#include "crossq/train/trainer.h"
 
 namespace crossq::cli {
 
@@ -22,8 +28,10 @@ void add_sweep(CLI::App& app) {
   plan->callback([file] {
     const Sweep sw = load_sweep(*file);
     fmt::print("{} runs -> {} (cores per run {})\n", sw.runs.size(), sw.out, sw.cores);
-    for (const SweepRun& r : sw.runs)
-      fmt::print("  {:<18} {:<16} {:<12} seed {:<4} {}\n", r.task, r.algo, r.variant.empty() ? "-" : r.variant, r.seed, r.dir);
+    for (size_t i = 0; i < sw.runs.size(); ++i) {
+      const SweepRun& r = sw.runs[i];
+      fmt::print("  {:>4}  {:<18} {:<16} {:<12} seed {:<4} {}\n", i, r.task, r.algo, r.variant.empty() ? "-" : r.variant, r.seed, r.dir);
+    }
   });
 
   auto* run = cmd->add_subcommand("run", "Run the sweep's unfinished runs (finished ones are skipped, interrupted ones resumed)");
@@ -31,12 +39,41 @@ void add_sweep(CLI::App& app) {
   auto backend = std::make_shared<std::string>("local");
   auto jobs = std::make_shared<int>(0);
   auto quiet = std::make_shared<bool>(false);
-  run->add_option("--backend", *backend, "where the runs go: local (this machine's cores)")->capture_default_str()
-      ->check(CLI::IsMember({"local"}));
-  run->add_option("--jobs", *jobs, "runs at a time (default: the cores / cores per run)")->check(CLI::Range(1, 64));
+  auto dry_run = std::make_shared<bool>(false);
+  run->add_option("--backend", *backend,
+                  "where the runs go: local (this machine's cores) or slurm (one sbatch array job; "
+                  "crossq must be at the same path on every node)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  run->add_option("--jobs", *jobs,
+                  "runs at a time (local default: the cores / cores per run; slurm default: no limit)")
+      ->check(CLI::Range(1, 100000));
+  run->add_flag("--dry-run", *dry_run, "slurm: write the array script and print it, submit nothing");
   run->add_flag("--quiet", *quiet, "no progress lines");
-  run->callback([file, jobs, quiet] {
+  run->callback([file, backend, jobs, quiet, dry_run] {
     const Sweep sw = load_sweep(*file);
+    if (*backend == "slurm") {
+      const SlurmSubmission sub = submit_sweep_slurm(sw, *jobs, *dry_run);
+      if (!*quiet)
+        for (const auto& l : sub.left_out) fmt::print("  left out: {}\n", l);
+      if (sub.indices.empty()) {
+        fmt::print("nothing to submit: every run of {} is done, running or queued\n", *file);
+        return;
+      }
+      if (*dry_run) {
+        fmt::print("dry run: {} runs would be submitted with\n  sbatch {}\n", sub.indices.size(), sub.script_path);
+        if (!*quiet) {
+          std::ifstream in(sub.script_path);
+          fmt::print("{}", std::string(std::istreambuf_iterator<char>(in), {}));
+        }
+        return;
+      }
+      fmt::print("submitted job {}: {} runs as array tasks {} ({})\n", sub.job_id, sub.indices.size(),
+                 index_list(sub.indices), sub.script_path);
+      fmt::print("follow it with: crossq sweep status {}\n", *file);
+      return;
+    }
+    if (*dry_run) throw usage_error("--dry-run is for --backend slurm", "crossq sweep plan FILE lists what a local run would do");
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int j = *jobs > 0 ? *jobs : std::max(1, cores / sw.cores);
     const int failed = run_sweep_local(sw, j, *quiet);
@@ -45,15 +82,43 @@ void add_sweep(CLI::App& app) {
                   "crossq sweep status " + *file + " lists them; fix the cause and run the sweep again");
   });
 
+  auto* task = cmd->add_subcommand("task", "Run one run of the sweep, by its index in `plan` (what a Slurm array task runs)");
+  auto index = std::make_shared<long long>(-1);
+  task->add_option("FILE", *file, "the sweep file")->required();
+  task->add_option("INDEX", *index, "the run's index, from 0 (as `crossq sweep plan` numbers them)")->required();
+  task->callback([file, index] {
+    const Sweep sw = load_sweep(*file);
+    if (*index < 0 || *index >= static_cast<long long>(sw.runs.size()))
+      throw usage_error(fmt::format("sweep {} has runs 0 to {}, not {}", *file, sw.runs.size() - 1, *index),
+                        "crossq sweep plan " + *file + " numbers them");
+    install_stop_handlers();
+    const RunOutcome o = run_sweep_run(sw, sw.runs[static_cast<size_t>(*index)], [](const std::string& l) {
+      fmt::print("{}\n", l);
+      std::fflush(stdout);
+    });
+    if (o.kind == RunOutcome::Kind::kStopped || o.kind == RunOutcome::Kind::kFailed || o.kind == RunOutcome::Kind::kHeld)
+      throw Error(o.message, o.kind == RunOutcome::Kind::kStopped ? "the run resumes from its checkpoint when the task runs again"
+                                                                   : "crossq sweep status " + *file + " shows it",
+                  o.exit_code);
+  });
+
   auto* status = cmd->add_subcommand("status", "Where every run of the sweep stands (exit 0: all done, 1: some failed, 4: some unfinished)");
   status->add_option("FILE", *file, "the sweep file")->required();
   status->callback([file] {
     const Sweep sw = load_sweep(*file);
+    std::string note;
+    const std::map<std::string, SlurmTask> tasks = slurm_tasks(sw, &note);
+    if (!note.empty()) fmt::print(stderr, "note: {}\n", note);
     int done = 0, failed = 0;
     for (const SweepRun& r : sw.runs) {
-      const RunStatus st = run_status(r);
-      fmt::print("  {:<11} {:>9}/{:<9} {:<18} {:<16} {:<12} seed {:<4}{}\n", state_name(st.state), st.env_step,
-                 r.config["steps"].get<int64_t>(), r.task, r.algo, r.variant.empty() ? "-" : r.variant, r.seed,
+      RunStatus st = run_status(r);
+      std::string slurm;
+      if (auto it = tasks.find(run_key(r.dir)); it != tasks.end()) {
+        st = with_slurm(st, it->second);
+        slurm = fmt::format("  slurm {} {}", it->second.job, it->second.state.empty() ? "?" : it->second.state);
+      }
+      fmt::print("  {:<11} {:>9}/{:<9} {:<18} {:<16} {:<12} seed {:<4}{}{}\n", state_name(st.state), st.env_step,
+                 r.config["steps"].get<int64_t>(), r.task, r.algo, r.variant.empty() ? "-" : r.variant, r.seed, slurm,
                  st.error.empty() ? "" : "  " + st.error);
       done += st.state == RunStatus::State::kDone;
       failed += st.state == RunStatus::State::kFailed;

@@ -2,8 +2,6 @@
 // script, tools/plot_report.py) and index.html.
 #include "crossq/report/report.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -12,9 +10,9 @@
 #include <fmt/core.h>
 
 #include "crossq/core/error.h"
+#include "crossq/core/process.h"
 #include "crossq/report/plot_script.h"
 
-extern char** environ;
 
 namespace crossq::report {
 namespace fs = std::filesystem;
@@ -148,18 +146,6 @@ Table excluded_table(const json& s) {
 
 int ci_percent(const json& s) {
   return static_cast<int>(std::lround(100 * s["options"]["ci"].get<double>()));
-}
-
-// runs `argv` without a shell; returns its exit status (or -1 if it could not start)
-int run_process(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace
@@ -310,8 +296,13 @@ json write_report(const std::vector<std::string>& roots, const fs::path& out_arg
   write_file(out / "summary.json", s.dump(1) + "\n");
   write_file(out / "summary.md", summary_markdown(s));
   write_file(out / "plot_report.py", kPlotScript);
-  const int rc = run_process({opt.python, (out / "plot_report.py").string(),
-                              (out / "summary.json").string(), (out / "figures").string()});
+  // its Python errors go to this process's stderr; an hour is far more than the largest
+  // report takes, and keeps a hung interpreter from hanging the report
+  const ProcessResult pr = run_process({opt.python, (out / "plot_report.py").string(),
+                                        (out / "summary.json").string(), (out / "figures").string()},
+                                       3600, false);
+  if (pr.timed_out) throw Error("drawing the figures took over an hour and was stopped", "see the Python output above");
+  const int rc = pr.status;
   if (rc == 3)
     throw Error("matplotlib is missing: the report's figures cannot be drawn",
                 "install Debian's python3-matplotlib (scripts/install-deps.sh)");

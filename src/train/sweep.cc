@@ -1,6 +1,7 @@
 #include "crossq/train/sweep.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -76,6 +77,38 @@ std::vector<uint64_t> seeds_of(const std::string& file, const json& j) {
 
 }  // namespace
 
+int64_t slurm_time_seconds(const std::string& t) {
+  // [D-]H[:M[:S]] with a day, M[:S] or MM:SS or HH:MM:SS without one; each part a number
+  auto nums = [](const std::string& s, std::vector<int64_t>& out) {
+    out.clear();
+    std::string cur;
+    for (size_t i = 0; i <= s.size(); ++i) {
+      if (i == s.size() || s[i] == ':') {
+        if (cur.empty() || cur.size() > 6) return false;
+        out.push_back(std::stoll(cur));
+        cur.clear();
+      } else if (std::isdigit(static_cast<unsigned char>(s[i]))) {
+        cur += s[i];
+      } else {
+        return false;
+      }
+    }
+    return out.size() <= 3;
+  };
+  std::vector<int64_t> p;
+  const size_t dash = t.find('-');
+  if (dash != std::string::npos) {
+    std::vector<int64_t> d;
+    if (!nums(t.substr(0, dash), d) || d.size() != 1 || !nums(t.substr(dash + 1), p)) return -1;
+    const int64_t h = p[0], m = p.size() > 1 ? p[1] : 0, sec = p.size() > 2 ? p[2] : 0;
+    return ((d[0] * 24 + h) * 60 + m) * 60 + sec;
+  }
+  if (!nums(t, p)) return -1;
+  if (p.size() == 1) return p[0] * 60;               // minutes
+  if (p.size() == 2) return p[0] * 60 + p[1];        // MM:SS
+  return (p[0] * 60 + p[1]) * 60 + p[2];             // HH:MM:SS
+}
+
 Sweep load_sweep(const std::string& path) {
   const json j = read_json_file(path, "sweep " + path, "a sweep file is a JSON object (docs/sweeps.md)");
   static const std::set<std::string> known = {"out", "tasks", "algos", "seeds", "settings", "variants", "resources"};
@@ -118,16 +151,60 @@ Sweep load_sweep(const std::string& path) {
   if (j.contains("resources")) {
     const json& r = j["resources"];
     if (!r.is_object()) throw bad(path, "\"resources\" must be an object", "write {\"cores\": 1, \"time\": \"12:00:00\"}");
+    static const std::set<std::string> rkeys = {"cores", "time", "partition", "mem", "sbatch"};
     for (auto it = r.begin(); it != r.end(); ++it)
-      if (it.key() != "cores" && it.key() != "time" && it.key() != "partition")
-        throw bad(path, "resources: unknown key \"" + printable(it.key()) + "\"", "the keys are cores, time, partition");
+      if (!rkeys.count(it.key()))
+        throw bad(path, "resources: unknown key \"" + printable(it.key()) + "\"", "the keys are cores, time, partition, mem, sbatch");
     if (r.contains("cores")) {
       if (!r["cores"].is_number_integer() || r["cores"] < 1 || r["cores"] > 2)
         throw bad(path, "resources.cores must be 1 or 2", "a run uses one lane per core, at most two");
       sw.cores = r["cores"];
     }
-    sw.time_limit = r.value("time", "");
-    sw.partition = r.value("partition", "");
+    // every value below goes into an sbatch script: one line each, no spaces or quotes
+    auto word = [&](const char* key, const char* example) -> std::string {
+      if (!r.contains(key)) return "";
+      const json& v = r[key];
+      const std::string w = v.is_string() ? v.get<std::string>() : "";
+      if (w.empty() || w.find_first_of(" \t\r\n\"'\\$`;") != std::string::npos || printable(w) != w)
+        throw bad(path, fmt::format("resources.{} must be one word, not {}", key, printable(v.dump(), 60)),
+                  std::string("e.g. \"") + key + "\": \"" + example + "\"");
+      return w;
+    };
+    sw.time_limit = word("time", "12:00:00");
+    if (!sw.time_limit.empty()) {
+      const int64_t secs = slurm_time_seconds(sw.time_limit);
+      if (secs < 0)
+        throw bad(path, "resources.time \"" + sw.time_limit + "\" is not a Slurm time limit",
+                  "write minutes (\"90\"), \"HH:MM:SS\" or \"D-HH:MM:SS\"");
+      if (secs < kSlurmMinTimeLimitS)
+        throw bad(path, fmt::format("resources.time \"{}\" is under {} minutes", sw.time_limit, kSlurmMinTimeLimitS / 60),
+                  fmt::format("a run is signalled {} s before its time limit to write its checkpoint; give it at least {} minutes",
+                              kSlurmSignalLeadS, kSlurmMinTimeLimitS / 60));
+    }
+    sw.partition = word("partition", "batch");
+    sw.mem = word("mem", "8G");
+    if (!sw.mem.empty()) {
+      size_t i = 0;
+      while (i < sw.mem.size() && std::isdigit(static_cast<unsigned char>(sw.mem[i]))) ++i;
+      if (i == 0 || sw.mem.size() - i > 1 || (i < sw.mem.size() && !std::strchr("KMGT", sw.mem[i])))
+        throw bad(path, "resources.mem \"" + sw.mem + "\" is not a memory size", "write e.g. \"8G\" or \"16000M\"");
+    }
+    if (r.contains("sbatch")) {
+      const json& v = r["sbatch"];
+      if (!v.is_array())
+        throw bad(path, "resources.sbatch must be a list of sbatch options", "e.g. [\"--account=rl\", \"--qos=low\"]");
+      for (const json& x : v) {
+        const std::string o = x.is_string() ? x.get<std::string>() : "";
+        if (o.rfind("--", 0) != 0 || o.find_first_of("\r\n") != std::string::npos || printable(o) != o)
+          throw bad(path, "resources.sbatch holds " + printable(x.dump(), 60) + ", not an sbatch option",
+                    "write long options, one per string: \"--account=rl\"");
+        for (const char* own : {"--array", "--output", "--error", "--requeue", "--no-requeue", "--signal", "--open-mode", "--chdir"})
+          if (o == own || o.rfind(std::string(own) + "=", 0) == 0)
+            throw bad(path, "resources.sbatch sets " + std::string(own) + ", which crossq's script sets itself",
+                      "leave it out (docs/sweeps.md says what the script sets)");
+        sw.sbatch_args.push_back(o);
+      }
+    }
   }
   std::map<std::string, std::string> folders;  // dir -> the run that has it
   for (const auto& task : tasks)
@@ -170,6 +247,7 @@ const char* state_name(RunStatus::State s) {
     case RunStatus::State::kWaiting: return "waiting";
     case RunStatus::State::kInterrupted: return "interrupted";
     case RunStatus::State::kFailed: return "failed";
+    case RunStatus::State::kCancelled: return "cancelled";
   }
   return "";
 }
@@ -198,6 +276,48 @@ RunStatus run_status(const SweepRun& run) {
   return st;
 }
 
+RunOutcome run_sweep_run(const Sweep& sweep, const SweepRun& run, const std::function<void(const std::string&)>& say) {
+  const std::string tag = fmt::format("{}/{}{} seed{}", run.task, run.algo, run.variant.empty() ? "" : ":" + run.variant, run.seed);
+  const RunStatus st = run_status(run);
+  if (st.state == RunStatus::State::kDone) {
+    say(fmt::format("[{}] done, skipped", tag));
+    return {RunOutcome::Kind::kSkipped, 0, "done"};
+  }
+  if (st.state == RunStatus::State::kRunning) {
+    say(fmt::format("[{}] held by another process, skipped", tag));
+    return {RunOutcome::Kind::kHeld, kExitUsage, run.dir + " is held by another process"};
+  }
+  try {
+    fs::remove(run.dir + "/error.txt");
+    if (fs::exists(checkpoint_path(run.dir))) {
+      // interrupted (or failed after a checkpoint): continue it
+      RunLock lock = RunLock::acquire(run.dir);
+      Checkpoint ck = Checkpoint::load(checkpoint_path(run.dir));
+      json cfg = checkpoint_settings(ck, checkpoint_path(run.dir));
+      cfg["threads"] = run.config["threads"];
+      say(fmt::format("[{}] resuming at env step {}", tag, st.env_step));
+      Trainer tr(cfg, run.dir, std::move(lock));
+      tr.run({}, &ck);
+    } else {
+      std::vector<RunLock> locks = prepare_run_folders(sweep.out, {run.dir}, true);
+      say(fmt::format("[{}] starting", tag));
+      Trainer tr(run.config, run.dir, std::move(locks[0]));
+      tr.run();
+    }
+    say(fmt::format("[{}] done -> {}", tag, run.dir));
+    return {RunOutcome::Kind::kDone, 0, ""};
+  } catch (const Error& e) {
+    if (e.exit_code() == kExitSigint || e.exit_code() == kExitSigterm) {
+      say(fmt::format("[{}] stopped, checkpoint written", tag));
+      return {RunOutcome::Kind::kStopped, e.exit_code(), e.what()};
+    }
+    say(fmt::format("[{}] failed: {}", tag, e.what()));
+    if (fs::is_directory(run.dir))
+      if (std::ofstream f(run.dir + "/error.txt"); f) f << e.what() << "\n" << e.hint() << "\n";
+    return {RunOutcome::Kind::kFailed, e.exit_code(), e.what()};
+  }
+}
+
 int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
   install_stop_handlers();
   std::mutex mu;
@@ -210,45 +330,9 @@ int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
     std::fflush(stdout);
   };
   auto one = [&](const SweepRun& run) {
-    const std::string tag = fmt::format("{}/{}{} seed{}", run.task, run.algo, run.variant.empty() ? "" : ":" + run.variant, run.seed);
-    const RunStatus st = run_status(run);
-    if (st.state == RunStatus::State::kDone) {
-      say(fmt::format("[{}] done, skipped", tag));
-      return;
-    }
-    if (st.state == RunStatus::State::kRunning) {
-      say(fmt::format("[{}] held by another process, skipped", tag));
-      return;
-    }
-    try {
-      fs::remove(run.dir + "/error.txt");
-      if (fs::exists(checkpoint_path(run.dir))) {
-        // interrupted (or failed after a checkpoint): continue it
-        RunLock lock = RunLock::acquire(run.dir);
-        Checkpoint ck = Checkpoint::load(checkpoint_path(run.dir));
-        json cfg = checkpoint_settings(ck, checkpoint_path(run.dir));
-        cfg["threads"] = run.config["threads"];
-        say(fmt::format("[{}] resuming at env step {}", tag, st.env_step));
-        Trainer tr(cfg, run.dir, std::move(lock));
-        tr.run({}, &ck);
-      } else {
-        std::vector<RunLock> locks = prepare_run_folders(sweep.out, {run.dir}, true);
-        say(fmt::format("[{}] starting", tag));
-        Trainer tr(run.config, run.dir, std::move(locks[0]));
-        tr.run();
-      }
-      say(fmt::format("[{}] done -> {}", tag, run.dir));
-    } catch (const Error& e) {
-      if (e.exit_code() == kExitSigint || e.exit_code() == kExitSigterm) {
-        stop_code = e.exit_code();
-        say(fmt::format("[{}] stopped, checkpoint written", tag));
-        return;
-      }
-      ++failed;
-      say(fmt::format("[{}] failed: {}", tag, e.what()));
-      if (fs::is_directory(run.dir))
-        if (std::ofstream f(run.dir + "/error.txt"); f) f << e.what() << "\n" << e.hint() << "\n";
-    }
+    const RunOutcome o = run_sweep_run(sweep, run, say);
+    if (o.kind == RunOutcome::Kind::kStopped) stop_code = o.exit_code;
+    if (o.kind == RunOutcome::Kind::kFailed) ++failed;
   };
   std::vector<std::thread> pool;
   const int n = std::max(1, std::min<int>(jobs, static_cast<int>(sweep.runs.size())));
