@@ -105,6 +105,19 @@ strip_eval() { cut -d, -f1-9 "$1"; }
 strip_train() { cut -d, --complement -f9 "$1"; }  # the sps column is the only wall-clock one
 small='"critic_hidden": 64, "actor_hidden": 64, "eval_episodes": 2'
 
+# ---- 0. a partition the cluster does not have: sbatch's refusal, named, exit 2, nothing recorded
+cat >bad.json <<EOF
+{"out": "bad", "tasks": ["pendulum"], "algos": ["sac"], "seeds": [0], "resources": {"partition": "nosuch"}}
+EOF
+set +e
+msg=$("$crossq" sweep run bad.json --backend slurm 2>&1)
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "sbatch refused" <<<"$msg" && grep -qi "partition" <<<"$msg" ||
+  fail "a bad partition gave exit $rc: $msg"
+[ ! -f bad/.sweep/slurm.json ] || fail "a refused submission was recorded"
+echo "ok 0: sbatch's refusal of a bad partition is named, exit 2: $msg"
+
 # ---- 1. four runs, submitted, finished, reported; a second submission submits nothing
 cat >four.json <<EOF
 {"out": "four", "tasks": ["pendulum"], "algos": ["crossq-wn", "sac"], "seeds": "0-1",
