@@ -253,5 +253,77 @@ TEST(GradCheck, TanhGaussianLogProbAndAction) {
   }
 }
 
+
+// ---- TD-MPC2's layers
+
+TEST(GradCheck, Mish) {
+  Rng rng(11);
+  Vec x = randn(30, rng, 3.0), proj = randn(30, rng), out(30), dx(30);
+  x[0] = 25.0;  // the large-input branch of softplus
+  x[1] = -25.0;
+  auto fwd = [&] { mish_forward(out.data(), x.data(), 30); return out; };
+  fwd();
+  mish_backward(dx.data(), proj.data(), x.data(), 30);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+  EXPECT_NEAR(out[0], 25.0, 1e-12);  // mish(x) -> x for large x, -> 0 for very negative x
+  EXPECT_NEAR(out[1], 0.0, 1e-9);
+}
+
+TEST(GradCheck, SimNorm) {
+  Rng rng(12);
+  const int N = 3, C = 16, G = 8;
+  Vec x = randn(N * C, rng, 2.0), proj = randn(N * C, rng), out(N * C), dx(N * C);
+  auto fwd = [&] { simnorm_forward(out.data(), x.data(), N, C, G); return out; };
+  fwd();
+  simnorm_backward(dx.data(), proj.data(), out.data(), N, C, G);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+}
+
+TEST(GradCheck, DropoutWithAFixedMask) {
+  Rng rng(13);
+  const long n = 200;
+  Vec x = randn(n, rng), proj = randn(n, rng), mask(n), out(n), dx(n);
+  dropout_mask(mask.data(), n, 0.25, [&] { return rng.uniform(); });
+  long zeros = 0;
+  for (double m : mask) {
+    EXPECT_TRUE(m == 0.0 || std::abs(m - 1 / 0.75) < 1e-15);
+    zeros += m == 0.0;
+  }
+  EXPECT_GT(zeros, 25);  // about 50 of 200
+  EXPECT_LT(zeros, 80);
+  auto fwd = [&] { dropout_apply(out.data(), x.data(), mask.data(), n); return out; };
+  fwd();
+  dropout_apply(dx.data(), proj.data(), mask.data(), n);
+  EXPECT_LT(check(x, fwd, proj, dx), kTol);
+}
+
+TEST(GradCheck, TwoHotCrossEntropy) {
+  Rng rng(14);
+  const TwoHotBins b{11, -2.0, 2.0};
+  const int N = 4;
+  Vec logits = randn(N * b.bins, rng), x = {-30.0, -0.7, 0.0, 2.5}, scale = {1.0, 0.5, 2.0, 0.1};
+  Vec loss(N), dl(N * b.bins), target(N * b.bins);
+  auto fwd = [&] {
+    two_hot_cross_entropy(loss.data(), static_cast<double*>(nullptr), target.data(), logits.data(), x.data(),
+                          static_cast<const double*>(nullptr), N, b);
+    return loss;
+  };
+  fwd();
+  two_hot_cross_entropy(loss.data(), dl.data(), target.data(), logits.data(), x.data(), scale.data(), N, b);
+  EXPECT_LT(check(logits, fwd, scale, dl), kTol);
+}
+
+TEST(GradCheck, TwoHotDecode) {
+  Rng rng(15);
+  const TwoHotBins b{21, -3.0, 3.0};
+  const int N = 3;
+  Vec logits = randn(N * b.bins, rng), out(N), p(N * b.bins), dl(N * b.bins);
+  const Vec proj = randn(N, rng);
+  auto fwd = [&] { two_hot_decode(out.data(), p.data(), logits.data(), N, b); return out; };
+  fwd();
+  two_hot_decode_backward(dl.data(), proj.data(), p.data(), N, b);
+  EXPECT_LT(check(logits, fwd, proj, dl), kTol);
+}
+
 }  // namespace
 }  // namespace crossq::nn

@@ -437,4 +437,174 @@ double quantile_huber_loss(T* dpred, const T* pred, const T* target, int N, int 
   return loss;
 }
 
+
+// ---------------------------------------------------------------- TD-MPC2's layers
+// (Hansen et al., ICLR 2024): Mish, SimNorm, dropout, and discrete regression of scalars as
+// two-hot targets over bins in symlog space.
+
+// log(1 + e^x), stable for both signs
+template <class T>
+T softplus(T x) {
+  return x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+
+// Mish (Misra 2019): out = x tanh(softplus(x)). `out` may alias `in` only when the backward
+// is not needed (the backward reads the input).
+template <class T>
+void mish_forward(T* out, const T* in, long n) {  // (n) each
+  for (long i = 0; i < n; ++i) out[i] = in[i] * std::tanh(softplus(in[i]));
+}
+
+// din = dout (tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x)), sp = softplus(x); din may alias dout
+template <class T>
+void mish_backward(T* din, const T* dout, const T* in, long n) {  // (n) each
+  for (long i = 0; i < n; ++i) {
+    const T x = in[i], t = std::tanh(softplus(x));
+    const T sig = T(1) / (T(1) + std::exp(-x));
+    din[i] = dout[i] * (t + x * (T(1) - t * t) * sig);
+  }
+}
+
+// SimNorm: each row's C values in groups of `g` consecutive ones, each group a softmax
+// (C a multiple of g); out may alias in
+template <class T>
+void simnorm_forward(T* out, const T* in, int N, int C, int g) {  // (N,C) each
+  const long total = static_cast<long>(N) * C;
+  for (long s = 0; s < total; s += g) {
+    T m = in[s];
+    for (int k = 1; k < g; ++k) m = std::max(m, in[s + k]);
+    T z = 0;
+    for (int k = 0; k < g; ++k) z += (out[s + k] = std::exp(in[s + k] - m));
+    const T inv = T(1) / z;
+    for (int k = 0; k < g; ++k) out[s + k] *= inv;
+  }
+}
+
+// per group: din = y (dout - sum(dout y)), y the forward output; din may alias dout
+template <class T>
+void simnorm_backward(T* din, const T* dout, const T* out, int N, int C, int g) {  // (N,C) each
+  const long total = static_cast<long>(N) * C;
+  for (long s = 0; s < total; s += g) {
+    T dot = 0;
+    for (int k = 0; k < g; ++k) dot += dout[s + k] * out[s + k];
+    for (int k = 0; k < g; ++k) din[s + k] = out[s + k] * (dout[s + k] - dot);
+  }
+}
+
+// dropout's mask: each entry 0 with probability p, else 1 / (1 - p) (inverted dropout, so
+// evaluation uses no mask); `uniform` returns a draw in [0, 1)
+template <class T, class Uniform>
+void dropout_mask(T* mask, long n, double p, Uniform&& uniform) {  // (n)
+  const T keep = T(1.0 / (1.0 - p));
+  for (long i = 0; i < n; ++i) mask[i] = uniform() < p ? T(0) : keep;
+}
+
+// out = in * mask, and its backward din = dout * mask (either may alias)
+template <class T>
+void dropout_apply(T* out, const T* in, const T* mask, long n) {  // (n) each
+  for (long i = 0; i < n; ++i) out[i] = in[i] * mask[i];
+}
+
+// symlog(x) = sign(x) log(1 + |x|) and its inverse symexp(x) = sign(x) (e^|x| - 1)
+template <class T>
+T symlog(T x) {
+  return std::copysign(std::log1p(std::abs(x)), x);
+}
+template <class T>
+T symexp(T x) {
+  return std::copysign(std::expm1(std::abs(x)), x);
+}
+
+// the bins of a discrete regression: `bins` values evenly spaced on [vmin, vmax] in symlog
+// space (TD-MPC2: 101 bins on [-10, 10])
+struct TwoHotBins {
+  int bins = 101;
+  double vmin = -10.0, vmax = 10.0;
+  double width() const { return (vmax - vmin) / (bins - 1); }
+  double value(int i) const { return vmin + i * width(); }
+};
+
+// the two-hot target of scalars x: symlog(x) clamped to [vmin, vmax] falls between bins i
+// and i + 1 with weights 1 - f and f (at vmax: all weight on the last bin)
+template <class T>
+void two_hot(T* target, const T* x, int N, const TwoHotBins& b) {  // (N,bins), (N)
+  for (int n = 0; n < N; ++n) {
+    T* t = target + static_cast<long>(n) * b.bins;
+    std::fill(t, t + b.bins, T(0));
+    const T y = std::clamp(symlog(x[n]), T(b.vmin), T(b.vmax));
+    const T pos = (y - T(b.vmin)) / T(b.width());
+    const int i = std::min(static_cast<int>(std::floor(pos)), b.bins - 1);
+    const T f = pos - T(i);
+    t[i] += T(1) - f;
+    if (i + 1 < b.bins) t[i + 1] += f;
+  }
+}
+
+// the row-wise softmax of logits (N,K) into p (N,K); p may alias logits
+template <class T>
+void softmax_rows(T* p, const T* logits, int N, int K) {
+  for (int n = 0; n < N; ++n) {
+    const T* l = logits + static_cast<long>(n) * K;
+    T* q = p + static_cast<long>(n) * K;
+    const T m = *std::max_element(l, l + K);
+    T z = 0;
+    for (int k = 0; k < K; ++k) z += (q[k] = std::exp(l[k] - m));
+    for (int k = 0; k < K; ++k) q[k] /= z;
+  }
+}
+
+// soft cross-entropy of logits against two-hot targets of x, per row: loss[n] = -sum_k
+// t_k log softmax(l)_k. With `dlogits` (may be nullptr) the gradient of sum_n scale[n]
+// loss[n] (scale nullptr: all 1): scale[n] (softmax(l) - t), the targets summing to 1.
+// `target` (N,bins) is scratch.
+template <class T>
+void two_hot_cross_entropy(T* loss, T* dlogits, T* target,   // (N), (N,bins) or nullptr, (N,bins)
+                           const T* logits, const T* x, const T* scale,  // (N,bins), (N), (N) or nullptr
+                           int N, const TwoHotBins& b) {
+  two_hot(target, x, N, b);
+  const int K = b.bins;
+  for (int n = 0; n < N; ++n) {
+    const T* l = logits + static_cast<long>(n) * K;
+    const T* t = target + static_cast<long>(n) * K;
+    const T m = *std::max_element(l, l + K);
+    T z = 0;
+    for (int k = 0; k < K; ++k) z += std::exp(l[k] - m);
+    const T lse = m + std::log(z);
+    T ce = 0;
+    for (int k = 0; k < K; ++k) ce -= t[k] * (l[k] - lse);
+    loss[n] = ce;
+    if (dlogits) {
+      const T s = scale ? scale[n] : T(1);
+      T* d = dlogits + static_cast<long>(n) * K;
+      for (int k = 0; k < K; ++k) d[k] = s * (std::exp(l[k] - lse) - t[k]);
+    }
+  }
+}
+
+// the scalar a discrete regression head predicts: symexp(sum_k softmax(l)_k value_k). `p`
+// (N,bins) keeps the softmax for the backward.
+template <class T>
+void two_hot_decode(T* out, T* p, const T* logits, int N, const TwoHotBins& b) {  // (N), (N,bins), (N,bins)
+  softmax_rows(p, logits, N, b.bins);
+  for (int n = 0; n < N; ++n) {
+    const T* q = p + static_cast<long>(n) * b.bins;
+    T v = 0;
+    for (int k = 0; k < b.bins; ++k) v += q[k] * T(b.value(k));
+    out[n] = symexp(v);
+  }
+}
+
+// dlogits_k = dout e^|v| p_k (value_k - v), v = sum_k p_k value_k (symexp'(v) = e^|v|)
+template <class T>
+void two_hot_decode_backward(T* dlogits, const T* dout, const T* p, int N, const TwoHotBins& b) {  // (N,bins), (N), (N,bins)
+  for (int n = 0; n < N; ++n) {
+    const T* q = p + static_cast<long>(n) * b.bins;
+    T* d = dlogits + static_cast<long>(n) * b.bins;
+    T v = 0;
+    for (int k = 0; k < b.bins; ++k) v += q[k] * T(b.value(k));
+    const T g = dout[n] * std::exp(std::abs(v));
+    for (int k = 0; k < b.bins; ++k) d[k] = g * q[k] * (T(b.value(k)) - v);
+  }
+}
+
 }  // namespace crossq::nn
