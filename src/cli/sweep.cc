@@ -1,5 +1,4 @@
 // crossq sweep plan | run | status FILE: a grid of runs from one sweep file (docs/sweeps.md).
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>

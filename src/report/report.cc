@@ -2,8 +2,6 @@
 // script, tools/plot_report.py) and index.html.
 #include "crossq/report/report.h"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 

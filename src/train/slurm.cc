@@ -60,6 +60,15 @@ std::string first_line(const std::string& s) {
   return l;
 }
 
+// the sweep file's name without its extension, as a word for file and job names: A-Z a-z 0-9
+// - _ . kept, anything else '_'
+std::string file_stem(const Sweep& sw) {
+  std::string out;
+  for (char c : fs::path(sw.file).stem().string())
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+  return out.empty() ? "sweep" : out;
+}
+
 bool queued_or_running(const std::string& state) {
   static const std::set<std::string> live = {"PENDING", "RUNNING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "CONFIGURING",
                                              "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED",
@@ -88,9 +97,7 @@ std::string index_list(const std::vector<size_t>& idx) {
 }
 
 std::string slurm_array_script(const Sweep& sw, const std::vector<size_t>& indices, int throttle, const SlurmPaths& p) {
-  std::string stem = fs::path(sw.file).stem().string();
-  std::string name = "crossq-";
-  for (char c : stem) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_';
+  const std::string name = "crossq-" + file_stem(sw);
   std::string s;
   s += "#!/bin/bash\n";
   s += fmt::format("# crossq sweep {}: {} of its {} runs, one Slurm array task each.\n", printable(sw.file), indices.size(), sw.runs.size());
@@ -249,8 +256,7 @@ SlurmSubmission submit_sweep_slurm(const Sweep& sw, int throttle, bool dry_run) 
 
   const std::string dir = sw.out + "/.sweep";
   const std::string stamp = utc_stamp("%Y%m%d-%H%M%S");
-  std::string stem = fs::path(sw.file).stem().string();
-  if (printable(stem) != stem || stem.find_first_of("'\"\\$` ") != std::string::npos) stem = "sweep";
+  const std::string stem = file_stem(sw);
   std::error_code ec;
   fs::create_directories(dir + "/logs", ec);
   if (ec) throw Error("cannot create " + dir + "/logs: " + ec.message(), "choose a writable \"out\" folder");
@@ -287,7 +293,8 @@ SlurmSubmission submit_sweep_slurm(const Sweep& sw, int throttle, bool dry_run) 
                                   r.timed_out ? std::string("no answer in a minute") : first_line(r.err.empty() ? r.out : r.err)),
                       "check the sweep file's resources (partition, time, mem, sbatch) against the cluster's limits "
                       "(sinfo), then submit again");
-  sub.job_id = first_line(r.out).substr(0, first_line(r.out).find(';'));
+  const std::string printed = first_line(r.out);
+  sub.job_id = printed.substr(0, printed.find(';'));  // "id" or "id;cluster"
   if (sub.job_id.empty() || sub.job_id.find_first_not_of("0123456789") != std::string::npos)
     throw Error("sbatch printed '" + printable(r.out, 60) + "', not a job id", "check the job with squeue; submit again if it is not there");
   json rec = read_record(sw);
