@@ -158,11 +158,15 @@ for i in $(seq 1 120); do
 done
 scontrol requeue "${job}_0" || fail "scontrol requeue ${job}_0 failed"
 scancel --batch --signal=USR1 "${job}_1" || fail "could not send SIGUSR1 to ${job}_1's batch shell"
-# a requeued task waits two minutes before it may start again; let it start now
+# a requeued task waits two minutes before it may start again; let it start now. Not at
+# once: slurmd refuses a credential issued in the same second as the requeue revoked the old
+# one ("Job credential revoked") and fails the task, so each task waits 3 s pending first.
+pending=(0 0)
 for i in $(seq 1 60); do
   for k in 0 1; do
     st=$(squeue -h -j "${job}_$k" -o %T 2>/dev/null || true)
-    [ "$st" = PENDING ] && scontrol update jobid="${job}_$k" StartTime=now 2>/dev/null || true
+    if [ "$st" = PENDING ]; then pending[k]=$((pending[k] + 1)); else pending[k]=0; fi
+    [ "${pending[k]}" -ge 3 ] && scontrol update jobid="${job}_$k" StartTime=now 2>/dev/null || true
   done
   grep -q "restart 1" two/.sweep/logs/*_0.out 2>/dev/null && grep -q "restart 1" two/.sweep/logs/*_1.out 2>/dev/null && break
   [ "$i" = 60 ] && { cat two/.sweep/logs/*; fail "the requeued tasks did not start again"; }
