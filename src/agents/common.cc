@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace crossq {
 
@@ -48,6 +49,22 @@ void add_param_state(std::vector<StateRef>& out, const std::string& p, nn::Param
     out.push_back(state_array(p + ".v", ps.v));
     out.push_back(state_scalar(p + ".steps", ps.steps));
   }
+}
+
+std::vector<StateRef> Agent::policy_state() {
+  std::vector<StateRef> out;
+  auto starts = [](const std::string& n, const char* p) { return n.rfind(p, 0) == 0; };
+  auto ends = [](const std::string& n, const char* s) {
+    const size_t k = std::strlen(s);
+    return n.size() >= k && n.compare(n.size() - k, k, s) == 0;
+  };
+  for (const StateRef& r : state()) {
+    const std::string& n = r.name;
+    if (!(starts(n, "actor.") || starts(n, "opt_actor.") || starts(n, "obs_norm."))) continue;
+    if (ends(n, ".m") || ends(n, ".v") || ends(n, ".steps")) continue;
+    out.push_back(r);
+  }
+  return out;
 }
 
 }  // namespace crossq

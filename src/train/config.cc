@@ -17,7 +17,7 @@ using T = OptionSpec::Type;
 const std::vector<std::string>& algo_names() {
   static const std::vector<std::string> names = {
       "crossq-wn", "crossq-wn-xqc", "crossq", "crossq-original", "sac", "sr-sac",
-      "simba",     "bro",           "bro-fast"};
+      "simba",     "bro",           "bro-fast", "tdmpc2"};
   return names;
 }
 
@@ -25,8 +25,8 @@ const std::vector<OptionSpec>& option_specs() {
   static const std::vector<OptionSpec> specs = {
       // the run
       {"task", T::kString, "task name (see `crossq tasks`)"},
-      {"algo", T::kString, "algorithm: crossq-wn | crossq-wn-xqc | crossq | crossq-original | sac | sr-sac | simba | bro | bro-fast (docs/algorithms.md)", -1e300, 1e300,
-       {"crossq-wn", "crossq-wn-xqc", "crossq", "crossq-original", "sac", "sr-sac", "simba", "bro", "bro-fast"}},
+      {"algo", T::kString, "algorithm: crossq-wn | crossq-wn-xqc | crossq | crossq-original | sac | sr-sac | simba | bro | bro-fast | tdmpc2 (docs/algorithms.md)", -1e300, 1e300,
+       {"crossq-wn", "crossq-wn-xqc", "crossq", "crossq-original", "sac", "sr-sac", "simba", "bro", "bro-fast", "tdmpc2"}},
       {"seed", T::kInt, "random seed of the run", 0, 9.2e18, {}, true},
       {"steps", T::kInt, "env steps of training (task default)", 1, 1e12},
       {"warmup", T::kInt, "transitions with uniform random actions before learning starts", 0, 1e12},
@@ -89,6 +89,33 @@ const std::vector<OptionSpec>& option_specs() {
       {"optimism", T::kFloat, "beta_ub in the optimistic actor's Q = mean + beta_ub |Q1 - Q2| / 2", -10, 10},
       {"kl_target", T::kFloat, "target KL of the optimistic actor from the actor (its weight adapts)", 0, 1e3},
       {"std_multiplier", T::kFloat, "optimistic actor's std = this * the actor's std", 1e-3, 1e3},
+      // TD-MPC2 (tdmpc2; it also reads batch_size (sub-sequences), critic_hidden (every world-model
+      // MLP), critic_lr (the model), actor_lr (the policy prior), beta1, beta2, adam_eps, tau,
+      // discount, log_std_min, utd and warmup (its seed steps))
+      {"latent_dim", T::kInt, "latent state size, a multiple of 8 (tdmpc2)", 8, 1e5},
+      {"enc_hidden", T::kInt, "units of the encoder's hidden layer (tdmpc2)", 1, 1e5},
+      {"num_q", T::kInt, "Q networks of the ensemble (tdmpc2)", 2, 64},
+      {"num_bins", T::kInt, "bins of the two-hot reward and value regression, on [-10, 10] in symlog space (tdmpc2)", 2, 10000},
+      {"dropout", T::kFloat, "dropout after the first Linear of each Q network (tdmpc2)", 0, 0.9},
+      {"horizon", T::kInt, "steps of the latent rollout in the update and of the plans (tdmpc2)", 1, 64},
+      {"rho", T::kFloat, "weight rho^t of step t of the rollout's losses (tdmpc2)", 0, 1},
+      {"consistency_coef", T::kFloat, "weight of the latent consistency loss (tdmpc2)", 0, 1e6},
+      {"reward_coef", T::kFloat, "weight of the reward loss (tdmpc2)", 0, 1e6},
+      {"value_coef", T::kFloat, "weight of the value loss (tdmpc2)", 0, 1e6},
+      {"entropy_coef", T::kFloat, "weight of the policy prior's entropy bonus (tdmpc2)", 0, 1e6},
+      {"enc_lr_scale", T::kFloat, "the encoder's learning rate is critic_lr times this (tdmpc2)", 0, 100},
+      {"grad_clip", T::kFloat, "gradient-norm clip of the model and of the policy prior (tdmpc2)", 1e-9, 1e9},
+      {"pi_adam_eps", T::kFloat, "Adam epsilon of the policy prior (tdmpc2)", 0, 1},
+      {"pretrain", T::kBool, "when the seed steps end, run as many updates as there were seed steps at once (tdmpc2)"},
+      {"plan_iterations", T::kInt, "MPPI iterations per agent step; 2 more when |A| >= 20 (tdmpc2)", 1, 1000},
+      {"plan_samples", T::kInt, "MPPI action sequences per iteration (tdmpc2)", 2, 1e6},
+      {"plan_pi_trajs", T::kInt, "of them, rollouts of the policy prior (tdmpc2)", 0, 1e6},
+      {"plan_elites", T::kInt, "MPPI elites the Gaussian is refit to (tdmpc2)", 1, 1e6},
+      {"plan_temperature", T::kFloat, "MPPI weights exp(temperature (value - best)) (tdmpc2)", 0, 1e6},
+      {"plan_min_std", T::kFloat, "lower clamp of the MPPI std (tdmpc2)", 0, 100},
+      {"plan_max_std", T::kFloat, "upper clamp and initial MPPI std (tdmpc2)", 0, 100},
+      {"plan_eval", T::kString, "evaluation action: mean (the plan's mean, the TD-MPC2 paper) | elite (an elite drawn by its weight, without noise: the authors' repository at e9f5932) (tdmpc2)",
+       -1e300, 1e300, {"mean", "elite"}},
   };
   return specs;
 }
@@ -204,6 +231,11 @@ json suite_column(const std::string& algo, const std::string& suite) {
   const bool myo = suite == "myo";
   json c = {{"action_repeat", 2}, {"discount", myo ? 0.95 : 0.99}, {"warmup", 5000}};
   if (algo == "sr-sac") c["warmup"] = 10000;
+  if (algo == "tdmpc2") {
+    // TD-MPC2's own protocol: action repeat 2 on DMC, none on MyoSuite; the discount and the
+    // seed steps come from the episode length (default_config)
+    c = {{"action_repeat", myo ? 1 : 2}};
+  }
   if (algo == "bro" || algo == "bro-fast") {
     // BRO: no action repeat, discount 0.99 on both suites, 10k random transitions
     c = {{"action_repeat", 1}, {"discount", 0.99}, {"warmup", 10000}};
@@ -212,6 +244,20 @@ json suite_column(const std::string& algo, const std::string& suite) {
 }
 
 namespace {
+
+// TD-MPC2's own settings at its defaults (every configuration carries them; added after the
+// first runs were written, so upgrade_config fills them in too)
+const json& tdmpc2_keys() {
+  static const json keys = {
+      {"latent_dim", 512}, {"enc_hidden", 256}, {"num_q", 5}, {"num_bins", 101}, {"dropout", 0.01},
+      {"horizon", 3}, {"rho", 0.5}, {"consistency_coef", 20.0}, {"reward_coef", 0.1}, {"value_coef", 0.1},
+      {"entropy_coef", 1e-4}, {"enc_lr_scale", 0.3}, {"grad_clip", 20.0}, {"pi_adam_eps", 1e-5},
+      {"pretrain", false}, {"plan_iterations", 6}, {"plan_samples", 512}, {"plan_pi_trajs", 24},
+      {"plan_elites", 64}, {"plan_temperature", 0.5}, {"plan_min_std", 0.05}, {"plan_max_std", 2.0},
+      {"plan_eval", "mean"},
+  };
+  return keys;
+}
 
 // the algorithm's own column: everything except what a task decides
 json algorithm_layer(const std::string& algo) {
@@ -234,6 +280,7 @@ json algorithm_layer(const std::string& algo) {
       {"quantiles", 1}, {"critics", 2}, {"pessimism", 1.0}, {"optimistic", false}, {"optimism", 1.0},
       {"kl_target", 0.05}, {"std_multiplier", 0.75},
   };
+  c.update(tdmpc2_keys());
   if (algo == "crossq-wn-xqc") {
     // CrossQ + WN with the choices of the authors' later code (XQC, danielpalenicek/xqc,
     // conf/agent/crossq_wn.yaml on base_agent.yaml): initial temperature 0.01 learned at the
@@ -287,6 +334,16 @@ json algorithm_layer(const std::string& algo) {
               {"init_temperature", 1.0}, {"target_entropy_scale", 1.0}, {"batch_size", 128},
               {"utd", algo == "bro" ? 10 : 2}, {"policy_delay", 1},
               {"reset_steps", "15000,50000,250000,500000,750000"}});
+  } else if (algo == "tdmpc2") {
+    // TD-MPC2 (Hansen et al., ICLR 2024; nicklashansen/tdmpc2 at e9f5932, its config.yaml): the
+    // 5M model (latent 512, MLPs 512, encoder 256, 5 Qs), batch 256 sub-sequences of horizon 3,
+    // Adam 3e-4 (encoder x 0.3; the policy prior's epsilon 1e-5), clip 20, tau 0.01, one update
+    // per agent step, MPPI 6 x 512 samples (24 from the policy prior), 64 elites; the seed steps
+    // and the discount follow the episode length (default_config)
+    c.update({{"bn", "none"}, {"weight_norm", false}, {"weight_norm_bias", false}, {"critic_hidden", 512},
+              {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"tau", 0.01}, {"log_std_min", -10.0},
+              {"batch_size", 256}, {"utd", 1}, {"weight_decay", 0.0}, {"policy_delay", 1},
+              {"pretrain", true}});
   }
   return c;
 }
@@ -319,6 +376,15 @@ json default_config(const std::string& algo, const std::string& task) {
       c[it.key()] = it.value();
       sources[it.key()] = name;
     }
+  if (algo == "tdmpc2") {
+    // TD-MPC2's rules from the episode length T in agent steps: max(1000, 5 T) seed steps, and
+    // the discount (T/5 - 1) / (T/5) clamped to [0.95, 0.995] (0.99 for T = 500, 0.95 for 100)
+    const double T = std::max(1.0, std::ceil(ts.episode_steps / c["action_repeat"].get<double>()));
+    c["warmup"] = std::max<int64_t>(1000, static_cast<int64_t>(5 * T));
+    const double frac = T / 5.0;
+    c["discount"] = std::clamp((frac - 1.0) / frac, 0.95, 0.995);
+    sources["warmup"] = sources["discount"] = "algorithm-episode";
+  }
   c["suite"] = ts.suite;
   c["run_keys"] = json::array();
   for (const auto& s : option_specs())
@@ -335,6 +401,8 @@ void upgrade_config(json& cfg) {
   if (!cfg.is_object()) return;
   for (const auto& [key, value] : added)
     if (!cfg.contains(key)) cfg[key] = value;
+  for (auto it = tdmpc2_keys().begin(); it != tdmpc2_keys().end(); ++it)
+    if (!cfg.contains(it.key())) cfg[it.key()] = it.value();
 }
 
 std::string defaults_markdown() {
@@ -512,15 +580,30 @@ void validate_config(const json& c) {
                                      "weight_norm_bias", "weight_norm_actor", "critic_l2",
                                      "target_network", "init", "log_std_min", "lr_schedule",
                                      "lr_final", "actor_bn_every_step"};
+    static const char* tdmpc2_only[] = {"latent_dim", "enc_hidden", "num_q", "num_bins", "dropout", "horizon",
+                                         "rho", "consistency_coef", "reward_coef", "value_coef", "entropy_coef",
+                                         "enc_lr_scale", "grad_clip", "pi_adam_eps", "pretrain",
+                                         "plan_iterations", "plan_samples", "plan_pi_trajs", "plan_elites",
+                                         "plan_temperature", "plan_min_std", "plan_max_std", "plan_eval"};
+    // what the soft actor-critics read and TD-MPC2 does not
+    static const char* not_tdmpc2[] = {"policy_delay", "actor_hidden", "actor_layers", "temp_lr", "init_temperature",
+                                       "target_entropy_scale", "weight_decay", "reset_every", "reset_steps"};
     const json def = default_config(algo, c["task"]);
     auto check = [&](const char* key, const char* who) {
       if (c[key] != def[key])
         throw usage_error(std::string("'") + key + "' has no effect on --algo " + algo,
                           std::string("it applies to ") + who + "; drop the setting");
     };
-    if (residual) {
+    if (algo == "tdmpc2") {
+      for (const char* k : residual_only) check(k, "simba, bro and bro-fast");
+      for (const char* k : mlp_only)
+        if (std::string(k) != "log_std_min") check(k, "crossq-wn, crossq-wn-xqc, crossq, crossq-original, sac and sr-sac");
+      for (const char* k : not_tdmpc2) check(k, "the soft actor-critic agents");
+    } else if (residual) {
+      for (const char* k : tdmpc2_only) check(k, "tdmpc2");
       for (const char* k : mlp_only) check(k, "crossq-wn, crossq-wn-xqc, crossq, crossq-original, sac and sr-sac");
     } else {
+      for (const char* k : tdmpc2_only) check(k, "tdmpc2");
       for (const char* k : residual_only) check(k, "simba, bro and bro-fast");
     }
   }
@@ -531,6 +614,18 @@ void validate_config(const json& c) {
   if (c["warmup"].get<int64_t>() > c["replay_capacity"].get<int64_t>())
     throw usage_error("warmup " + c["warmup"].dump() + " exceeds replay_capacity",
                       "lower --warmup or raise --replay-capacity");
+  if (c["algo"] == "tdmpc2") {
+    const int64_t S = c["plan_samples"], P = c["plan_pi_trajs"], E = c["plan_elites"];
+    if (P >= S || E > S)
+      throw usage_error("plan_pi_trajs " + c["plan_pi_trajs"].dump() + " and plan_elites " + c["plan_elites"].dump() +
+                            " do not fit plan_samples " + c["plan_samples"].dump(),
+                        "keep plan_pi_trajs < plan_samples and plan_elites <= plan_samples");
+    if (c["latent_dim"].get<int64_t>() % 8 != 0)
+      throw usage_error("latent_dim " + c["latent_dim"].dump() + " is not a multiple of 8 (SimNorm's group)",
+                        "set --latent-dim to a multiple of 8");
+    if (c["plan_min_std"].get<double>() > c["plan_max_std"].get<double>())
+      throw usage_error("plan_min_std is above plan_max_std", "keep plan_min_std <= plan_max_std");
+  }
   if (c["target_network"] == false && c["bn"] == "none")
     throw usage_error("target_network=false needs bn (vanilla CrossQ takes Q(s', a') from the joint BN pass)",
                       "set --bn bn, or keep --target-network true");
@@ -625,6 +720,43 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   q.tau = a.tau;
   q.policy_delay = a.policy_delay;
   q.threads = a.threads;
+  Tdmpc2Config& m = r.tdmpc2;
+  m.obs_dim = ts.obs_dim;
+  m.act_dim = ts.act_dim;
+  m.latent = c["latent_dim"];
+  m.enc_hidden = c["enc_hidden"];
+  m.mlp = a.critic_hidden;
+  m.num_q = c["num_q"];
+  m.bins = c["num_bins"];
+  m.dropout = c["dropout"].get<float>();
+  m.log_std_min = a.log_std_min;
+  m.batch_size = a.batch_size;
+  m.horizon = c["horizon"];
+  m.rho = c["rho"].get<float>();
+  m.consistency_coef = c["consistency_coef"].get<float>();
+  m.reward_coef = c["reward_coef"].get<float>();
+  m.value_coef = c["value_coef"].get<float>();
+  m.entropy_coef = c["entropy_coef"].get<float>();
+  m.lr = a.critic_lr;
+  m.pi_lr = a.actor_lr;
+  m.enc_lr_scale = c["enc_lr_scale"].get<float>();
+  m.beta1 = a.beta1;
+  m.beta2 = a.beta2;
+  m.adam_eps = a.adam_eps;
+  m.pi_adam_eps = c["pi_adam_eps"].get<float>();
+  m.grad_clip = m.pi_grad_clip = c["grad_clip"].get<float>();
+  m.tau = a.tau;
+  m.discount = a.discount;
+  m.iterations = c["plan_iterations"].get<int>() + (ts.act_dim >= 20 ? 2 : 0);
+  m.samples = c["plan_samples"];
+  m.pi_trajs = c["plan_pi_trajs"];
+  m.elites = c["plan_elites"];
+  m.temperature = c["plan_temperature"].get<float>();
+  m.min_std = c["plan_min_std"].get<float>();
+  m.max_std = c["plan_max_std"].get<float>();
+  m.eval_mean = c["plan_eval"] == "mean";
+  m.threads = r.threads;
+  r.pretrain = c["pretrain"];
   return r;
 }
 

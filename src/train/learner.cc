@@ -9,6 +9,7 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
+#include "crossq/agents/tdmpc2_agent.h"
 #include "crossq/core/error.h"
 #include "crossq/tasks/registry.h"
 
@@ -35,24 +36,6 @@ RunConfig learner_run_config(const nlohmann::json& cfg, int obs_dim, int act_dim
 // the replay buffer never needs more slots than the run makes transitions
 int64_t replay_rows(const RunConfig& rc) { return std::min(rc.replay_capacity, rc.steps / rc.action_repeat + 1); }
 
-// what act() reads: the actor's parameters and running statistics (not its optimizer state),
-// the optimistic actor's, the observation statistics
-std::vector<StateRef> policy_refs(Agent& agent) {
-  std::vector<StateRef> out;
-  auto starts = [](const std::string& n, const char* p) { return n.rfind(p, 0) == 0; };
-  auto ends = [](const std::string& n, const char* s) {
-    const size_t k = std::strlen(s);
-    return n.size() >= k && n.compare(n.size() - k, k, s) == 0;
-  };
-  for (const StateRef& r : agent.state()) {
-    const std::string& n = r.name;
-    if (!(starts(n, "actor.") || starts(n, "opt_actor.") || starts(n, "obs_norm."))) continue;
-    if (ends(n, ".m") || ends(n, ".v") || ends(n, ".steps")) continue;
-    out.push_back(r);
-  }
-  return out;
-}
-
 size_t total_bytes(const std::vector<StateRef>& refs) {
   size_t n = 0;
   for (const StateRef& r : refs) n += r.bytes;
@@ -69,6 +52,7 @@ std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
   // crossq-wn, crossq, sac and sr-sac are one implementation with different settings, as are
   // simba, bro and bro-fast (config.cc)
   if (is_residual_algo(rc.algo)) return std::make_unique<ResidualAgent>(rc.residual, rng);
+  if (rc.algo == "tdmpc2") return std::make_unique<Tdmpc2Agent>(rc.tdmpc2, rng);
   return std::make_unique<CrossQAgent>(rc.agent, rng);
 }
 
@@ -120,14 +104,16 @@ Learner::Learner(const nlohmann::json& cfg, int obs_dim, int act_dim, LearnerMod
       reset_rng_(stream(rc_.seed, 7)) {
   Rng init = stream(rc_.seed, 1);
   agent_ = make_agent(rc_, init);
+  horizon_ = agent_->sequence_horizon();
+  if (horizon_ > 0) batch_ = Batch(rc_.tdmpc2.batch_size, obs_dim, act_dim, horizon_);
   if (mode_ == LearnerMode::kBackground) {
     queue_ = std::make_unique<Queue>(obs_dim, act_dim);
     RunConfig prc = rc_;
-    prc.agent.threads = prc.residual.threads = 1;  // act() runs on the caller's thread
+    prc.agent.threads = prc.residual.threads = prc.tdmpc2.threads = 1;  // act() runs on the caller's thread
     Rng unused = stream(rc_.seed, 1);
     policy_ = make_agent(prc, unused);
-    learner_policy_refs_ = policy_refs(*agent_);
-    policy_refs_ = policy_refs(*policy_);
+    learner_policy_refs_ = agent_->policy_state();
+    policy_refs_ = policy_->policy_state();
     const size_t bytes = total_bytes(learner_policy_refs_);
     snapshots_.assign(3, std::vector<char>(bytes));
     copy_refs(learner_policy_refs_, policy_refs_);
@@ -151,29 +137,35 @@ void Learner::act(const float* obs, bool deterministic, float* action) {
     for (int j = 0; j < act_dim_; ++j) action[j] = static_cast<float>(act_rng_.uniform(-1.0, 1.0));
     return;
   }
-  if (mode_ == LearnerMode::kInline) {
-    agent_->act(obs, deterministic, act_rng_, action);
-  } else {
-    take_snapshot();
-    policy_->act(obs, deterministic, act_rng_, action);
+  Agent& actor = mode_ == LearnerMode::kInline ? *agent_ : *policy_;
+  if (mode_ == LearnerMode::kBackground) take_snapshot();
+  if (begin_) {  // the first action of an episode (planners reset their warm start)
+    actor.begin_episode(deterministic);
+    begin_ = false;
   }
+  actor.act(obs, deterministic, act_rng_, action);
   for (int j = 0; j < act_dim_; ++j)
     if (!std::isfinite(action[j]))
       throw diverged(fmt::format("the policy's action holds {} (component {}) (update {})",
                                  std::isnan(action[j]) ? "NaN" : "Inf", j, updates_.load()));
 }
 
-void Learner::store(const float* obs, const float* action, float reward, const float* next_obs, bool terminated) {
+void Learner::store(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
+                    bool episode_end) {
   agent_->observe(obs);  // running statistics see each collected observation once
-  replay_.add(obs, action, static_cast<float>(reward * rc_.reward_scale), next_obs, terminated);
+  replay_.add(obs, action, static_cast<float>(reward * rc_.reward_scale), next_obs, terminated, episode_end);
   ++stored_;
 }
 
 void Learner::observe(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
                       bool truncated) {
-  (void)truncated;  // only termination stops the bootstrap (replay.h)
+  // only termination stops the bootstrap; either ends the episode (replay.h)
+  if (terminated && horizon_ > 0)
+    throw usage_error("tdmpc2 learns only tasks whose episodes end by time limit, and this transition is terminal",
+                      "report the end as truncated, or use another algorithm (TD-MPC2's episodic mode is not built)");
+  if (terminated || truncated) begin_ = true;
   if (mode_ == LearnerMode::kInline) {
-    store(obs, action, reward, next_obs, terminated);
+    store(obs, action, reward, next_obs, terminated, terminated || truncated);
     transitions_.store(stored_);
     learn_due();
     return;
@@ -190,7 +182,7 @@ void Learner::observe(const float* obs, const float* action, float reward, const
   std::memcpy(q.act.data() + s * q.A, action, sizeof(float) * q.A);
   q.reward[s] = reward;
   std::memcpy(q.next_obs.data() + s * q.O, next_obs, sizeof(float) * q.O);
-  q.terminated[s] = terminated ? 1 : 0;
+  q.terminated[s] = static_cast<uint8_t>((terminated ? 1 : 0) | (terminated || truncated ? 2 : 0));
   q.head.store(h + 1, std::memory_order_release);
   transitions_.fetch_add(1);
   {
@@ -199,10 +191,16 @@ void Learner::observe(const float* obs, const float* action, float reward, const
   cv_.notify_all();
 }
 
+int64_t Learner::updates_due() const {
+  // utd updates per transition once warm-up is over; with pretrain (TD-MPC2) also `warmup`
+  // updates at once when it ends
+  if (stored_ < rc_.warmup || replay_.size() < 1) return 0;
+  return static_cast<int64_t>(rc_.utd) * (stored_ - rc_.warmup + 1) + (rc_.pretrain ? rc_.warmup : 0);
+}
+
 void Learner::learn_due() {
-  // utd updates per transition once warm-up is over
-  if (stored_ < rc_.warmup || replay_.size() < 1) return;
-  const int64_t target = static_cast<int64_t>(rc_.utd) * (stored_ - rc_.warmup + 1);
+  const int64_t target = updates_due();
+  if (target == 0) return;
   const auto t0 = Clock::now();
   while (updates_.load(std::memory_order_relaxed) < target) {
     update_once();
@@ -215,7 +213,10 @@ void Learner::learn_due() {
 }
 
 void Learner::update_once() {
-  replay_.sample(replay_rng_, batch_);
+  if (horizon_ > 0)
+    replay_.sample_sequences(replay_rng_, batch_);
+  else
+    replay_.sample(replay_rng_, batch_);
   const int64_t u = updates_.load(std::memory_order_relaxed) + 1;
   const bool log_now = u % rc_.log_every == 0;
   agent_->set_collect_dead_fraction(log_now);
@@ -297,9 +298,7 @@ void Learner::background_loop() {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
-        const auto due = [&] {
-          return stored_ >= rc_.warmup && updates_.load() < static_cast<int64_t>(rc_.utd) * (stored_ - rc_.warmup + 1);
-        };
+        const auto due = [&] { return updates_.load() < updates_due(); };
         cv_.wait(lk, [&] { return stop_ || paused_ || reset_requested_ || q.head.load() != q.tail.load() || due(); });
         if (stop_) break;
         if (paused_) {
@@ -314,7 +313,7 @@ void Learner::background_loop() {
       for (int64_t t = q.tail.load(std::memory_order_relaxed); t != q.head.load(std::memory_order_acquire); ++t) {
         const int64_t s = t % Queue::kSlots;
         store(q.obs.data() + s * q.O, q.act.data() + s * q.A, q.reward[s], q.next_obs.data() + s * q.O,
-              q.terminated[s] != 0);
+              (q.terminated[s] & 1) != 0, (q.terminated[s] & 2) != 0);
         q.tail.store(t + 1, std::memory_order_release);
       }
       bool reset = false;
@@ -411,6 +410,9 @@ void Learner::add_to(CheckpointWriter& w) {
   w.add("replay.reward", replay_.reward().data(), n * sizeof(float));
   w.add("replay.next_obs", replay_.next_obs().data(), n * obs_dim_ * sizeof(float));
   w.add("replay.terminated", replay_.terminated().data(), n);
+  // whether the next act() starts an episode (a planner's warm start; sequence agents only, so
+  // the other agents' checkpoints keep their format)
+  if (horizon_ > 0) w.add_copy("learner.episode_start", std::string(1, begin_ ? '\1' : '\0'));
 }
 
 void Learner::restore_from(const Checkpoint& ck) {
@@ -435,6 +437,11 @@ void Learner::restore_from(const Checkpoint& ck) {
   ck.read_into("replay.reward", replay_.reward().data(), n * sizeof(float));
   ck.read_into("replay.next_obs", replay_.next_obs().data(), n * obs_dim_ * sizeof(float));
   ck.read_into("replay.terminated", replay_.terminated().data(), n);
+  if (horizon_ > 0) {
+    char b = 1;
+    ck.read_into("learner.episode_start", &b, 1);
+    begin_ = b != 0;
+  }
   stored_ = c.transitions;
   transitions_.store(c.transitions);
   updates_.store(c.updates);

@@ -69,6 +69,7 @@ EvalResult evaluate(Agent& agent, Env& env, Rng& rng, int episodes, int action_r
   EvalResult res;
   for (int ep = 0; ep < episodes; ++ep) {
     env.reset(rng, obs.data());
+    agent.begin_episode(true);
     double ret = 0;
     // success as MyoSuite's published baselines score it: `solved` at any step of the episode
     bool done = false, success_any = false, success_last = false;

@@ -65,6 +65,13 @@ class Agent {
   virtual int64_t num_parameters() const = 0;
   // every piece of mutable state, in a stable order (checkpoints)
   virtual std::vector<StateRef> state() = 0;
+  // what act() reads, for the background learner's policy snapshots: by default the state
+  // named actor.*, opt_actor.* and obs_norm.* without optimizer moments and step counts
+  virtual std::vector<StateRef> policy_state();
+  // 0: update() takes a batch of transitions; H > 0: of sub-sequences of H steps (batch.h)
+  virtual int sequence_horizon() const { return 0; }
+  // the next act() with this `deterministic` starts an episode (planners reset their warm start)
+  virtual void begin_episode(bool deterministic) { (void)deterministic; }
 };
 
 }  // namespace crossq

@@ -4,9 +4,12 @@
 
 namespace crossq {
 
-// a sampled minibatch, row-major
+// a sampled minibatch, row-major. horizon 0: B transitions. horizon H > 0: B sub-sequences of
+// H consecutive transitions of one episode (TD-MPC2), time-major:
+//   obs (H+1, B, obs_dim) the states s_0..s_H, act (H, B, act_dim), reward (H, B),
+//   terminated (H, B); next_obs is unused
 struct Batch {
-  int size = 0, obs_dim = 0, act_dim = 0;
+  int size = 0, obs_dim = 0, act_dim = 0, horizon = 0;
   std::vector<float> obs;         // (B, obs_dim)
   std::vector<float> act;         // (B, act_dim) in [-1, 1]
   std::vector<float> reward;      // (B)
@@ -14,7 +17,7 @@ struct Batch {
   std::vector<float> terminated;  // (B) 1 if the next state is terminal
 
   Batch() = default;
-  Batch(int B, int obs_dim, int act_dim);
+  Batch(int B, int obs_dim, int act_dim, int horizon = 0);
 };
 
 }  // namespace crossq

@@ -448,20 +448,30 @@ T softplus(T x) {
   return x > T(0) ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
-// Mish (Misra 2019): out = x tanh(softplus(x)). `out` may alias `in` only when the backward
-// is not needed (the backward reads the input).
+// Mish (Misra 2019): out = x tanh(softplus(x)). With e = exp(x) and q = e (e + 2),
+// tanh(log(1 + e)) = q / (q + 2): one exponential per element. Above x = 20, tanh(softplus)
+// is 1 to float64 rounding. `out` may alias `in` only when the backward is not needed (the
+// backward reads the input).
 template <class T>
 void mish_forward(T* out, const T* in, long n) {  // (n) each
-  for (long i = 0; i < n; ++i) out[i] = in[i] * std::tanh(softplus(in[i]));
+  for (long i = 0; i < n; ++i) {
+    const T x = in[i];
+    const T e = std::exp(std::min(x, T(20)));
+    const T q = e * (e + T(2));
+    out[i] = x > T(20) ? x : x * q / (q + T(2));
+  }
 }
 
-// din = dout (tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x)), sp = softplus(x); din may alias dout
+// d mish / dx = t + x dt/dx with t = q / (q + 2) and dt/dx = 4 e (e + 1) / (q + 2)^2; din may
+// alias dout
 template <class T>
 void mish_backward(T* din, const T* dout, const T* in, long n) {  // (n) each
   for (long i = 0; i < n; ++i) {
-    const T x = in[i], t = std::tanh(softplus(x));
-    const T sig = T(1) / (T(1) + std::exp(-x));
-    din[i] = dout[i] * (t + x * (T(1) - t * t) * sig);
+    const T x = in[i];
+    const T e = std::exp(std::min(x, T(20)));
+    const T q = e * (e + T(2)), s = q + T(2);
+    const T g = x > T(20) ? T(1) : q / s + x * T(4) * e * (e + T(1)) / (s * s);
+    din[i] = dout[i] * g;
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
+#include "crossq/agents/tdmpc2_agent.h"
 #include "crossq/tasks/task.h"
 
 namespace crossq {
@@ -99,8 +100,10 @@ struct RunConfig {
   int64_t checkpoint_every = 0;  // env steps between checkpoints (0: only at the end)
   std::vector<int64_t> reset_steps;  // explicit env steps of full resets (BRO)
   double reward_scale = 1.0;
+  bool pretrain = false;    // `warmup` updates at once when the warm-up ends (TD-MPC2)
   CrossQConfig agent;       // crossq-wn, crossq, sac, sr-sac
   ResidualConfig residual;  // simba, bro, bro-fast
+  Tdmpc2Config tdmpc2;      // tdmpc2
 };
 RunConfig to_run_config(const nlohmann::json& cfg, const TaskSpec& task);
 

@@ -107,7 +107,9 @@ class Learner {
 
  private:
   struct Queue;
-  void store(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
+  void store(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
+             bool episode_end);
+  int64_t updates_due() const;
   void learn_due();
   void update_once();
   void publish();
@@ -124,6 +126,8 @@ class Learner {
   std::unique_ptr<Agent> agent_;
   ReplayBuffer replay_;
   Batch batch_;
+  int horizon_ = 0;     // the agent's sequence horizon (0: transition batches)
+  bool begin_ = true;   // the next act() starts an episode
   Rng act_rng_, replay_rng_, update_rng_, reset_rng_;
   std::atomic<int64_t> transitions_{0}, updates_{0};
   int64_t stored_ = 0;  // transitions in the replay buffer's count (the learner's side)

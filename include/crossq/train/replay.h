@@ -16,10 +16,17 @@ class ReplayBuffer {
  public:
   ReplayBuffer(int64_t capacity, int obs_dim, int act_dim);
 
+  // `episode_end`: the transition is its episode's last (terminated or truncated); sequence
+  // sampling never crosses one. It shares the terminated byte (bit 0 terminated, bit 1 end), so
+  // the checkpoint format is unchanged.
   void add(const float* obs, const float* act, float reward, const float* next_obs,
-           bool terminated);
+           bool terminated, bool episode_end = false);
   // fills `batch` with batch.size transitions drawn uniformly with replacement
   void sample(Rng& rng, Batch& batch) const;
+  // fills a sequence batch (batch.horizon H > 0) with batch.size sub-sequences of H consecutive
+  // transitions of one episode, their starts uniform over the valid ones (with replacement);
+  // throws when the buffer holds none (every stored episode shorter than H)
+  void sample_sequences(Rng& rng, Batch& batch) const;
 
   int64_t size() const { return size_; }
   int64_t capacity() const { return capacity_; }
