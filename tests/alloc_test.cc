@@ -8,6 +8,7 @@
 
 #include "crossq/agents/crossq_agent.h"
 #include "crossq/agents/residual_agent.h"
+#include "crossq/agents/tdmpc2_agent.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/train/config.h"
 #include "crossq/train/learner.h"
@@ -132,6 +133,42 @@ TEST_P(NoAllocation, InResidualAgentsUpdateActObserve) {
     g_counting = false;
     EXPECT_EQ(g_allocs.load(), 0) << (bro ? "bro" : "simba") << ": heap allocations in the hot path";
   }
+#endif
+}
+
+TEST_P(NoAllocation, InTdmpc2UpdateAndPlanning) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer replaces malloc; the count runs in the plain build";
+#else
+  if (std::string(gemm_backend()) == "onednn") GTEST_SKIP() << "oneDNN's sgemm mallocs its packing buffers (docs/performance.md)";
+  Tdmpc2Config c;
+  c.obs_dim = 17;
+  c.act_dim = 6;
+  c.latent = 64;
+  c.mlp = 64;
+  c.enc_hidden = 32;
+  c.batch_size = 32;
+  c.samples = 64;
+  c.pi_trajs = 8;
+  c.elites = 16;
+  c.threads = GetParam();
+  Rng rng(1);
+  Tdmpc2Agent agent(c, rng);
+  Batch b(c.batch_size, c.obs_dim, c.act_dim, c.horizon);
+  for (auto& x : b.obs) x = static_cast<float>(rng.normal());
+  for (auto& x : b.reward) x = static_cast<float>(rng.uniform());
+  std::vector<float> o(c.obs_dim, 0.1f), a(c.act_dim, 0.2f);
+  agent.update(b, rng);  // first touch
+  agent.act(o.data(), false, rng, a.data());
+  g_allocs = 0;
+  g_counting = true;
+  agent.update(b, rng);
+  agent.begin_episode(false);
+  agent.act(o.data(), false, rng, a.data());
+  agent.act(o.data(), false, rng, a.data());
+  agent.act(o.data(), true, rng, a.data());
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 0) << "tdmpc2: heap allocations in update or act";
 #endif
 }
 

@@ -84,6 +84,7 @@ Tdmpc2Agent::Tdmpc2Agent(const Tdmpc2Config& cfg, Rng& rng) : cfg_(cfg) {
   I_ = cfg.iterations;
   lanes_ = std::make_unique<LanePair>(cfg.threads, &gemm_set_single_threaded);
   build(rng);
+  model_params();
 
   const int HB = H_ * B_, H1B = (H_ + 1) * B_, D = L_ + A_;
   const size_t hb = static_cast<size_t>(HB), h1b = static_cast<size_t>(H1B);
@@ -285,10 +286,12 @@ void Tdmpc2Agent::pi_sample(const float* head, const float* eps, int N, float* a
   }
 }
 
-std::vector<nn::ParamSet*> Tdmpc2Agent::model_params() {
-  std::vector<nn::ParamSet*> out{&enc_.params(), &dyn_.params(), &rew_.params()};
-  for (LnMlp& q : qs_) out.push_back(&q.params());
-  return out;
+const std::vector<nn::ParamSet*>& Tdmpc2Agent::model_params() {
+  if (model_ps_.empty()) {  // once: the networks never move after construction
+    model_ps_ = {&enc_.params(), &dyn_.params(), &rew_.params()};
+    for (LnMlp& q : qs_) model_ps_.push_back(&q.params());
+  }
+  return model_ps_;
 }
 
 UpdateStats Tdmpc2Agent::update(const Batch& batch, Rng& rng) {

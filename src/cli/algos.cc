@@ -44,8 +44,12 @@ void add_algos(CLI::App& app) {
         return fmt::format("{}x{}{}", cfg[hidden].get<int>(), cfg[depth].get<int>(),
                            residual ? " blocks" : "");
       };
-      const std::string critic = shape("critic_hidden", residual ? "critic_blocks" : "critic_layers");
-      const std::string actor = shape("actor_hidden", residual ? "actor_blocks" : "actor_layers");
+      std::string critic = shape("critic_hidden", residual ? "critic_blocks" : "critic_layers");
+      std::string actor = shape("actor_hidden", residual ? "actor_blocks" : "actor_layers");
+      if (algo == "tdmpc2") {  // a world model: its Qs and its latent instead
+        critic = fmt::format("{} Q {}x2", cfg["num_q"].get<int>(), cfg["critic_hidden"].get<int>());
+        actor = fmt::format("latent {}", cfg["latent_dim"].get<int>());
+      }
       const std::string resets = cfg["reset_steps"].get<std::string>().empty()
                                      ? (cfg["reset_every"].get<int64_t>() > 0
                                             ? fmt::format("/{}", cfg["reset_every"].get<int64_t>())

@@ -1,4 +1,4 @@
-// crossq bench: throughput of the critic update (and, later, of the whole training loop).
+// crossq bench: throughput of the critic update, the training loop, acting, and TD-MPC2.
 #include <fmt/core.h>
 
 #include "crossq/train/bench.h"
@@ -77,6 +77,25 @@ void add_bench(CLI::App& app) {
     fmt::print("  background learner busy   median {:7.1f} us   p99 {:7.1f} us   p99.9 {:7.1f} us   max {:7.1f} us\n",
                ab->median_us, ab->p99_us, ab->p999_us, ab->max_us);
     fmt::print("  the learner ran {} updates in the {:.2f} s of timing\n", ab->updates_during, ab->timed_s);
+  });
+
+  auto* td = cmd->add_subcommand("tdmpc2", "Time TD-MPC2's update and its planning per agent step (the default 5M model)");
+  auto tb = std::make_shared<Tdmpc2Bench>();
+  auto tjson = std::make_shared<bool>(false);
+  td->add_option("--task", tb->task, "task (sets the observation and action sizes)")->capture_default_str();
+  td->add_option("--threads", tb->threads, "lanes: 1 or 2")->capture_default_str()->check(CLI::Range(1, 2));
+  td->add_option("--seconds", tb->min_seconds, "minimum measuring time per figure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  td->add_flag("--json", *tjson, "print one JSON object");
+  td->callback([tb, tjson] {
+    run_tdmpc2_bench(*tb);
+    if (*tjson) {
+      fmt::print("{}\n", tb->to_json().dump());
+      return;
+    }
+    fmt::print("tdmpc2  {}  {} parameters  threads {}  gemm {}\n", tb->task, tb->parameters, tb->threads, gemm_backend());
+    fmt::print("  update               {:8.1f} ms  ({} timed)\n", tb->update_ms, tb->updates);
+    fmt::print("  planning, training   {:8.1f} ms per agent step  ({} timed)\n", tb->plan_ms, tb->plans);
+    fmt::print("  planning, evaluation {:8.1f} ms per agent step\n", tb->plan_eval_ms);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/agents/tdmpc2_agent.h"
 #include "crossq/train/config.h"
 #include "crossq/train/learner.h"
 #include "crossq/tasks/env.h"
@@ -237,6 +238,44 @@ void run_act_bench(ActBench& b) {
   b.p99_us = quantile(lat, 0.99);
   b.p999_us = quantile(lat, 0.999);
   b.max_us = lat.empty() ? 0 : lat.back();
+}
+
+nlohmann::json Tdmpc2Bench::to_json() const {
+  return {{"task", task}, {"threads", threads}, {"update_ms", update_ms}, {"plan_ms", plan_ms},
+          {"plan_eval_ms", plan_eval_ms}, {"parameters", parameters}, {"updates", updates}, {"plans", plans},
+          {"gemm", gemm_backend()}};
+}
+
+void run_tdmpc2_bench(Tdmpc2Bench& b) {
+  nlohmann::json cfg = default_config("tdmpc2", b.task);
+  cfg["threads"] = b.threads;
+  const TaskSpec ts = task_spec(b.task);
+  const RunConfig rc = to_run_config(cfg, ts);
+  Rng rng(1);
+  Tdmpc2Agent agent(rc.tdmpc2, rng);
+  b.parameters = agent.num_parameters();
+  const Tdmpc2Config& c = rc.tdmpc2;
+  Batch batch(c.batch_size, c.obs_dim, c.act_dim, c.horizon);
+  for (auto& x : batch.obs) x = static_cast<float>(rng.normal());
+  for (auto& x : batch.act) x = static_cast<float>(rng.uniform(-1.0, 1.0));
+  for (auto& x : batch.reward) x = static_cast<float>(rng.uniform());
+  std::vector<float> obs(static_cast<size_t>(c.obs_dim), 0.1f), act(static_cast<size_t>(c.act_dim));
+  auto timed = [&](auto&& body, int& count) {
+    body();  // first touch
+    count = 0;
+    const auto t0 = Clock::now();
+    double el = 0;
+    while (el < b.min_seconds || count < 3) {
+      body();
+      ++count;
+      el = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    return 1e3 * el / count;
+  };
+  b.update_ms = timed([&] { agent.update(batch, rng); }, b.updates);
+  b.plan_ms = timed([&] { agent.act(obs.data(), false, rng, act.data()); }, b.plans);
+  int n = 0;
+  b.plan_eval_ms = timed([&] { agent.act(obs.data(), true, rng, act.data()); }, n);
 }
 
 }  // namespace crossq

@@ -147,7 +147,7 @@ class Tdmpc2Agent final : public Agent {
   // the squashed sample of the policy head and TD-MPC2's log-probability quantities
   void pi_sample(const float* head, const float* eps, int N, float* act, float* logp, float* logp_g) const;
   void estimate_values(int lane, int row0, int rows, int iter, const Tdmpc2PlanNoise& noise);
-  std::vector<nn::ParamSet*> model_params();
+  const std::vector<nn::ParamSet*>& model_params();  // encoder, dynamics, reward, Qs
 
   Tdmpc2Config cfg_;
   nn::TwoHotBins bins_;
@@ -157,6 +157,7 @@ class Tdmpc2Agent final : public Agent {
   int64_t updates_ = 0;
   std::unique_ptr<LanePair> lanes_;
   Tdmpc2Losses losses_;
+  std::vector<nn::ParamSet*> model_ps_;
 
   // update buffers (H horizon, B batch, L latent, A actions, M mlp, K bins)
   int H_ = 0, B_ = 0, L_ = 0, A_ = 0, M_ = 0, K_ = 0;

@@ -56,4 +56,20 @@ struct ActBench {
 // a backlog of updates (the robot's situation: the control loop must never wait)
 void run_act_bench(ActBench& b);
 
+struct Tdmpc2Bench {
+  std::string task = "cheetah-run";  // the model's sizes: TD-MPC2's defaults on this task
+  int threads = 2;
+  double min_seconds = 3.0;  // measure each figure at least this long
+  // results
+  double update_ms = 0;      // one update: model losses, backward, Adam, policy prior, targets
+  double plan_ms = 0;        // one agent step's planning (MPPI), training mode
+  double plan_eval_ms = 0;   // the same in evaluation mode
+  int64_t parameters = 0;
+  int updates = 0, plans = 0;
+  nlohmann::json to_json() const;
+};
+
+// times TD-MPC2's update and its planning per agent step at the default (5M) size
+void run_tdmpc2_bench(Tdmpc2Bench& b);
+
 }  // namespace crossq
