@@ -21,51 +21,14 @@
 #include "crossq/train/config.h"
 #include "crossq/train/learner.h"
 #include "crossq/train/replay.h"
+#include "golden_fixture.h"
 
 namespace crossq {
 namespace {
 
-struct Fixture {
-  std::map<std::string, std::vector<double>> t;
-  const std::vector<double>& operator[](const std::string& k) const {
-    auto it = t.find(k);
-    if (it == t.end()) throw std::runtime_error("fixture has no tensor " + k);
-    return it->second;
-  }
-  double scalar(const std::string& k) const { return (*this)[k].at(0); }
-};
-
-Fixture load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open " + path);
-  char magic[4];
-  uint32_t version, count;
-  f.read(magic, 4);
-  f.read(reinterpret_cast<char*>(&version), 4);
-  f.read(reinterpret_cast<char*>(&count), 4);
-  if (std::memcmp(magic, "CQGF", 4) != 0 || version != 1) throw std::runtime_error("bad fixture");
-  Fixture fx;
-  for (uint32_t i = 0; i < count; ++i) {
-    uint32_t len, ndim;
-    f.read(reinterpret_cast<char*>(&len), 4);
-    std::string name(len, '\0');
-    f.read(name.data(), len);
-    f.read(reinterpret_cast<char*>(&ndim), 4);
-    size_t n = 1;
-    for (uint32_t d = 0; d < ndim; ++d) {
-      uint32_t dim;
-      f.read(reinterpret_cast<char*>(&dim), 4);
-      n *= dim;
-    }
-    std::vector<float> data(n);
-    f.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(n * 4));
-    fx.t[name] = std::vector<double>(data.begin(), data.end());
-  }
-  if (!f) throw std::runtime_error("truncated fixture");
-  return fx;
-}
-
-std::vector<float> to_f(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+using golden::Fixture;
+using golden::load;
+using golden::to_f;
 
 // max |got - want| over the tensor's scale (max |want|, at least `floor`)
 double rel_diff(const std::string& name, const float* got, const std::vector<double>& want, double floor = 1e-6) {
