@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_util.h"
+#include "crossq/train/sweep.h"
 
 namespace crossq {
 namespace {
@@ -155,6 +156,34 @@ TEST(Sweep, SlurmScriptHoldsTheUnfinishedRunsAndTheResources) {
   fs::remove_all(dir);
 }
 
+// a variant may name the algorithms it applies to (the paper's grids: crossq-wn at UTD 1, 2
+// and 5, crossq at 1 and 5); the local runner takes the lowest seeds of every cell first
+TEST(Sweep, VariantsForSomeAlgosAndSeedMajorOrder) {
+  const std::string dir = temp_dir("sweep_valgos");
+  fs::create_directories(dir);
+  write_file(dir + "/s.json", R"({"out": ")" + dir + R"(/runs", "tasks": ["pendulum"], "algos": ["crossq-wn", "crossq"],
+    "seeds": "0-1", "variants": [{"name": "utd1", "settings": {"utd": 1}},
+                                 {"name": "utd2", "settings": {"utd": 2}, "algos": ["crossq-wn"]},
+                                 {"name": "utd5", "settings": {"utd": 5}}]})");
+  const Sweep sw = load_sweep(dir + "/s.json");
+  std::vector<std::string> got;
+  for (const SweepRun& r : sw.runs) got.push_back(r.algo + "/" + r.variant + "/" + std::to_string(r.seed));
+  const std::vector<std::string> plan = {"crossq-wn/utd1/0", "crossq-wn/utd1/1", "crossq-wn/utd2/0", "crossq-wn/utd2/1",
+                                         "crossq-wn/utd5/0", "crossq-wn/utd5/1", "crossq/utd1/0",    "crossq/utd1/1",
+                                         "crossq/utd5/0",    "crossq/utd5/1"};
+  EXPECT_EQ(got, plan);
+  std::vector<std::string> ordered;
+  for (size_t i : local_order(sw)) ordered.push_back(got[i]);
+  const std::vector<std::string> seed_major = {"crossq-wn/utd1/0", "crossq-wn/utd2/0", "crossq-wn/utd5/0", "crossq/utd1/0",
+                                               "crossq/utd5/0",    "crossq-wn/utd1/1", "crossq-wn/utd2/1", "crossq-wn/utd5/1",
+                                               "crossq/utd1/1",    "crossq/utd5/1"};
+  EXPECT_EQ(ordered, seed_major);
+  const Result r = run("sweep plan " + dir + "/s.json");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("10 runs -> "), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
 TEST(Sweep, BadSweepFilesAreRefusedNamingTheProblem) {
   const std::string dir = temp_dir("sweep_bad");
   fs::create_directories(dir);
@@ -179,6 +208,10 @@ TEST(Sweep, BadSweepFilesAreRefusedNamingTheProblem) {
       {"{" + base + R"(, "resources": {"sbatch": ["--array=0-3"]}})", "sets --array, which crossq's script sets itself"},
       {"{" + base + R"(, "resources": {"sbatch": ["qos=low"]}})", "not an sbatch option"},
       {"{" + base + R"(, "resources": {"nodes": 2}})", "resources: unknown key \"nodes\""},
+      {"{" + base + R"(, "variants": [{"name": "v", "algos": ["crossq-wn"]}]})",
+       "variant v: \"algos\" names \"crossq-wn\", which is not in the grid's \"algos\""},
+      {"{" + base + R"(, "variants": [{"name": "v", "algos": []}]})", "variant v: \"algos\" must be a non-empty list"},
+      {"{" + base + R"(, "variants": [{"name": "v", "algo": ["sac"]}]})", "variant v: unknown key \"algo\""},
   };
   for (const Case& c : cases) {
     write_file(dir + "/s.json", c.body);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -128,7 +129,12 @@ Sweep load_sweep(const std::string& path) {
   for (const char* k : {"task", "algo", "seed"})
     if (common.contains(k)) throw bad(path, std::string("\"settings\" sets \"") + k + "\"", "the grid's lists choose it");
   // the variants: named settings on top of the common ones
-  std::vector<std::pair<std::string, json>> variants;
+  struct Variant {
+    std::string name;
+    json settings;
+    std::set<std::string> algos;  // empty: every algorithm of the grid
+  };
+  std::vector<Variant> variants;
   if (j.contains("variants")) {
     if (!j["variants"].is_array() || j["variants"].empty())
       throw bad(path, "\"variants\" must be a non-empty list", "write [{\"name\": \"utd1\", \"settings\": {\"utd\": 1}}, ...]");
@@ -137,16 +143,29 @@ Sweep load_sweep(const std::string& path) {
         throw bad(path, "a variant without a \"name\": " + printable(v.dump(), 60), "give every variant a name");
       const std::string name = v["name"];
       for (auto it = v.begin(); it != v.end(); ++it)
-        if (it.key() != "name" && it.key() != "settings")
-          throw bad(path, "variant " + printable(name) + ": unknown key \"" + printable(it.key()) + "\"", "a variant has a name and settings");
-      for (const auto& [n, s] : variants)
-        if (n == name) throw bad(path, "two variants are named " + printable(name), "give each variant its own name");
+        if (it.key() != "name" && it.key() != "settings" && it.key() != "algos")
+          throw bad(path, "variant " + printable(name) + ": unknown key \"" + printable(it.key()) + "\"",
+                    "a variant has a name, settings and optionally the algos it applies to");
+      for (const auto& o : variants)
+        if (o.name == name) throw bad(path, "two variants are named " + printable(name), "give each variant its own name");
       const json s = v.value("settings", json::object());
       if (!s.is_object()) throw bad(path, "variant " + printable(name) + ": \"settings\" must be an object", "write {\"utd\": 5}");
-      variants.push_back({name, s});
+      Variant var{name, s, {}};
+      if (v.contains("algos")) {
+        const std::string where = "variant " + printable(name) + ": \"algos\"";
+        if (!v["algos"].is_array() || v["algos"].empty())
+          throw bad(path, where + " must be a non-empty list", "write \"algos\": [\"crossq-wn\"] (some of the grid's algos)");
+        for (const json& a : v["algos"]) {
+          if (!a.is_string() || std::find(algos.begin(), algos.end(), a.get<std::string>()) == algos.end())
+            throw bad(path, where + " names " + printable(a.dump(), 60) + ", which is not in the grid's \"algos\"",
+                      "list only algorithms of the grid's \"algos\"");
+          var.algos.insert(a.get<std::string>());
+        }
+      }
+      variants.push_back(std::move(var));
     }
   } else {
-    variants.push_back({"", json::object()});
+    variants.push_back({"", json::object(), {}});
   }
   if (j.contains("resources")) {
     const json& r = j["resources"];
@@ -209,7 +228,8 @@ Sweep load_sweep(const std::string& path) {
   std::map<std::string, std::string> folders;  // dir -> the run that has it
   for (const auto& task : tasks)
     for (const auto& algo : algos)
-      for (const auto& [vname, vset] : variants) {
+      for (const auto& [vname, vset, valgos] : variants) {
+        if (!valgos.empty() && !valgos.count(algo)) continue;
         json given_file = common;
         given_file.update(vset);
         GivenSettings g;
@@ -318,6 +338,13 @@ RunOutcome run_sweep_run(const Sweep& sweep, const SweepRun& run, const std::fun
   }
 }
 
+std::vector<size_t> local_order(const Sweep& sweep) {
+  std::vector<size_t> order(sweep.runs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sweep.runs[a].seed < sweep.runs[b].seed; });
+  return order;
+}
+
 int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
   install_stop_handlers();
   std::mutex mu;
@@ -334,12 +361,14 @@ int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
     if (o.kind == RunOutcome::Kind::kStopped) stop_code = o.exit_code;
     if (o.kind == RunOutcome::Kind::kFailed) ++failed;
   };
+  // lowest seeds first: a grid stopped part-way has every cell at its first seeds
+  const std::vector<size_t> order = local_order(sweep);
   std::vector<std::thread> pool;
   const int n = std::max(1, std::min<int>(jobs, static_cast<int>(sweep.runs.size())));
   for (int w = 0; w < n; ++w)
     pool.emplace_back([&] {
-      for (size_t i = next++; i < sweep.runs.size() && stop_code == 0 && pending_stop_signal() == 0; i = next++)
-        one(sweep.runs[i]);
+      for (size_t i = next++; i < order.size() && stop_code == 0 && pending_stop_signal() == 0; i = next++)
+        one(sweep.runs[order[i]]);
     });
   for (auto& t : pool) t.join();
   const int sig = stop_code != 0 ? stop_code.load() : (pending_stop_signal() == SIGINT ? kExitSigint : pending_stop_signal() == SIGTERM ? kExitSigterm : 0);

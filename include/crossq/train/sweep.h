@@ -67,7 +67,11 @@ struct RunOutcome {
 };
 RunOutcome run_sweep_run(const Sweep& sweep, const SweepRun& run, const std::function<void(const std::string&)>& say);
 
-// runs every unfinished run of the sweep on this machine, `jobs` at a time: a finished run is
+// the order run_sweep_local takes the runs in: the plan's order (task, algo, variant, seed),
+// stably sorted by seed, so a grid stopped part-way has every cell at its lowest seeds
+std::vector<size_t> local_order(const Sweep& sweep);
+
+// runs every unfinished run of the sweep on this machine, `jobs` at a time, in local_order: a finished run is
 // skipped, an interrupted one resumed from its checkpoint, one that failed started again. On
 // SIGINT / SIGTERM every running run writes its checkpoint and the sweep stops (exit status
 // 130 / 143; running it again continues). Returns the number of runs that failed (each
