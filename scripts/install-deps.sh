@@ -5,17 +5,18 @@
 #                    python3-dev, pybind11-dev; its tests: python3-pytest; the Slurm
 #                    sweep test: slurm-wlm, munge).
 #   tools:           also what the reference generators in tools/ need (PyTorch).
-#   bench:           also the GEMM libraries bench/gemm_libs compares (oneDNN, libxsmm, BLIS).
+#   bench:           also the GEMM libraries bench/gemm_libs compares beside Eigen, OpenBLAS and
+#                    oneDNN (libxsmm, BLIS).
 set -euo pipefail
 want=(cmake ninja-build g++ make pkg-config
-      libeigen3-dev libopenblas-dev libmujoco-dev libmujoco-samples
+      libeigen3-dev libopenblas-dev libdnnl-dev libmujoco-dev libmujoco-samples
       libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev
       python3 python3-numpy python3-matplotlib chromium
       python3-dev pybind11-dev python3-pytest
       clang libclang-rt-14-dev
       slurm-wlm munge)
 if [[ "${1:-build}" == tools ]]; then want+=(python3-torch python3-scipy); fi
-if [[ "${1:-build}" == bench ]]; then want+=(libdnnl-dev libxsmm-dev libblis-serial-dev); fi
+if [[ "${1:-build}" == bench ]]; then want+=(libxsmm-dev libblis-serial-dev); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,6 +1,8 @@
 // The GEMM seam against a naive triple loop, every transpose combination and the vector shapes
 // (M = 1 and N = 1 take their own path), with strides and beta.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,78 @@ TEST(Gemm, MatchesNaiveForEveryShapeKind) {
         check_shape<double>(ta, tb, s[0], s[1], s[2], 1.0, 0.0, rng);
         check_shape<double>(ta, tb, s[0], s[1], s[2], 2.0, 0.5, rng);
       }
+}
+
+// bf16 products: op(A) and op(B) rounded to bfloat16, accumulated in fp32. Against a double
+// loop over the same rounded inputs: equal within fp32 accumulation (1e-5 relative to the sum of
+// |terms|); against the fp32 product: within bf16's rounding of the inputs (2^-8 relative per
+// input, so 1e-2 of the sum of |terms|). Matrix-vector shapes stay fp32 (exact to 1e-4 as
+// above). Strides, beta and every transpose kind; the scope reaches the other lane.
+float bf16_round(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+void check_bf16_shape(bool ta, bool tb, int M, int N, int K, float alpha, float beta, Rng& rng) {
+  const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 2, ldc = N + 1;
+  std::vector<float> A((ta ? K : M) * lda), B((tb ? N : K) * ldb), C(M * ldc);
+  for (auto& x : A) x = static_cast<float>(rng.normal());
+  for (auto& x : B) x = static_cast<float>(rng.normal());
+  for (auto& x : C) x = static_cast<float>(rng.normal());
+  const std::vector<float> C0 = C;
+  {
+    const GemmPrecision bf16(MatmulPrecision::kBf16);
+    gemm(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+  }
+  const bool vector_shape = M == 1 || N == 1;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double rounded = 0, exact = 0, size = 0;
+      for (int k = 0; k < K; ++k) {
+        const float a = ta ? A[k * lda + i] : A[i * lda + k], b = tb ? B[j * ldb + k] : B[k * ldb + j];
+        rounded += static_cast<double>(bf16_round(a)) * bf16_round(b);
+        exact += static_cast<double>(a) * b;
+        size += std::abs(static_cast<double>(a) * b);
+      }
+      const double c0 = C0[i * ldc + j], got = C[i * ldc + j];
+      const double base = beta == 0.f ? 0.0 : beta * c0;
+      const std::string at = "ta " + std::to_string(ta) + " tb " + std::to_string(tb) + " M " + std::to_string(M) +
+                             " N " + std::to_string(N) + " K " + std::to_string(K);
+      if (vector_shape) {
+        ASSERT_NEAR(got, alpha * exact + base, 1e-4 * (1 + K)) << at << " (fp32 path)";
+        continue;
+      }
+      ASSERT_NEAR(got, alpha * rounded + base, 1e-5 * (1 + std::abs(alpha) * size)) << at;
+      ASSERT_NEAR(got, alpha * exact + base, 1e-2 * (1 + std::abs(alpha) * size)) << at;
+    }
+}
+
+TEST(Gemm, Bf16ProductsMatchTheRoundedInputsProduct) {
+  if (!bf16_available()) GTEST_SKIP() << "no bf16 products on this machine or build";
+  Rng rng(3);
+  const int shapes[][3] = {{7, 5, 3}, {1, 9, 6}, {8, 1, 5}, {33, 17, 65}, {4, 6, 1}, {64, 96, 37}, {512, 40, 23}};
+  for (const auto& s : shapes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        check_bf16_shape(ta, tb, s[0], s[1], s[2], 1.f, 0.f, rng);
+        check_bf16_shape(ta, tb, s[0], s[1], s[2], 0.5f, 1.f, rng);
+        check_bf16_shape(ta, tb, s[0], s[1], s[2], -1.f, 0.25f, rng);
+      }
+  // the precision is the scope's, and a lane job runs with its caller's
+  EXPECT_EQ(GemmPrecision::current(), MatmulPrecision::kFp32);
+  LanePair lanes(2);
+  MatmulPrecision seen[2] = {MatmulPrecision::kFp32, MatmulPrecision::kFp32};
+  {
+    const GemmPrecision bf16(MatmulPrecision::kBf16);
+    lanes.run([&](int lane) { seen[lane] = GemmPrecision::current(); });
+  }
+  EXPECT_EQ(seen[0], MatmulPrecision::kBf16);
+  EXPECT_EQ(seen[1], MatmulPrecision::kBf16);
+  lanes.run([&](int lane) { seen[lane] = GemmPrecision::current(); });
+  EXPECT_EQ(seen[1], MatmulPrecision::kFp32);
 }
 
 // GemmSplit: the rows of C split over two lanes, every transpose kind, odd row counts, strides

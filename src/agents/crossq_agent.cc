@@ -120,6 +120,7 @@ std::vector<StateRef> CrossQAgent::state() {
 }
 
 void CrossQAgent::act(const float* obs, bool deterministic, Rng& rng, float* action) {
+  const GemmPrecision precision(cfg_.precision);
   const int A = cfg_.act_dim;
   const float* head = actor_.forward(obs, 1, Mode::kEval);
   if (deterministic) {
@@ -141,6 +142,7 @@ float CrossQAgent::scheduled_lr(float lr) const {
 // The critic update of CrossQ (Bhatt et al. 2024) with weight normalization (the seed paper),
 // one method per step of its method section; each critic runs on its own lane.
 double CrossQAgent::critic_update(const Batch& batch, const float* next_eps) {
+  const GemmPrecision precision(cfg_.precision);
   next_actions(batch, next_eps);                       // a' ~ pi(.|s')
   fill_joint_batch(batch);                             // X = [(s, a); (s', a')]
   lanes_->run([this](int i) { critic_forward(i); });   // Q_i(X) in train mode, Q'_i(s', a')
@@ -225,6 +227,7 @@ void CrossQAgent::critic_step(int i) {
 }
 
 void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats& stats) {
+  const GemmPrecision precision(cfg_.precision);
   const int B = cfg_.batch_size, A = cfg_.act_dim, O = cfg_.obs_dim, D = D_;
   // actor in train mode, reparameterized sample
   const float* head = actor_.forward(batch.obs.data(), B, Mode::kTrain);
@@ -274,6 +277,7 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
 }
 
 UpdateStats CrossQAgent::update(const Batch& batch, Rng& rng) {
+  const GemmPrecision precision(cfg_.precision);
   UpdateStats stats;
   const size_t n = next_eps_.size();
   for (size_t k = 0; k < n; ++k) next_eps_[k] = static_cast<float>(rng.normal());

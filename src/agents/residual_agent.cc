@@ -164,6 +164,7 @@ void ResidualAgent::observe(const float* obs) {
 }
 
 void ResidualAgent::act(const float* obs, bool deterministic, Rng& rng, float* action) {
+  const GemmPrecision precision(cfg_.precision);
   const int A = cfg_.act_dim;
   if (cfg_.obs_norm) {
     norm_.normalize(one_obs_.data(), obs, 1);
@@ -395,6 +396,7 @@ void ResidualAgent::actor_update(const Batch& batch, const float* eps, const flo
 }
 
 UpdateStats ResidualAgent::update(const Batch& batch, Rng& rng) {
+  const GemmPrecision precision(cfg_.precision);
   // with two lanes, the products outside the per-critic phases (the actors') use both too
   const GemmSplit split(lanes_->threads() == 2 ? lanes_.get() : nullptr);
   UpdateStats stats;

@@ -313,6 +313,7 @@ UpdateStats Tdmpc2Agent::update(const Batch& batch, Rng& rng) {
 }
 
 UpdateStats Tdmpc2Agent::update_with(const Batch& batch, const Tdmpc2UpdateNoise& nz) {
+  const GemmPrecision precision(cfg_.precision);
   if (batch.horizon != H_ || batch.size != B_ || batch.obs_dim != cfg_.obs_dim || batch.act_dim != A_)
     throw Error("tdmpc2: the batch is not a sequence batch of the agent's horizon and size");
   const int O = cfg_.obs_dim, HB = H_ * B_, H1B = (H_ + 1) * B_, D = L_ + A_;
@@ -617,6 +618,7 @@ void Tdmpc2Agent::estimate_values(int lane, int row0, int rows, int iter, const 
 }
 
 void Tdmpc2Agent::plan(const float* obs, bool first, int slot, const Tdmpc2PlanNoise& nz, bool use_mean, float* action) {
+  const GemmPrecision precision(cfg_.precision);
   const int A = A_, D = L_ + A_;
   std::memcpy(z0_.data(), enc_.forward(penc_, obs, 1), sizeof(float) * L_);
   // policy-prior trajectories fill the first P samples

@@ -19,6 +19,7 @@ void add_bench(CLI::App& app) {
   upd->add_option("--batch", b->batch, "batch size (the joint pass has twice the rows)")->capture_default_str()->check(CLI::Range(1, 100000));
   upd->add_option("--threads", b->threads, "lanes: 1, or 2 (one critic per core)")->capture_default_str()->check(CLI::Range(1, 2));
   upd->add_option("--seconds", b->min_seconds, "minimum measuring time per figure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  upd->add_option("--matmul-precision", b->precision, "precision of the products: fp32 | bf16")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   upd->add_flag("--json", *json, "print one JSON object");
   upd->callback([b, json] {
     run_update_bench(*b);
@@ -26,8 +27,8 @@ void add_bench(CLI::App& app) {
       fmt::print("{}\n", b->to_json().dump());
       return;
     }
-    fmt::print("critic update  obs {} act {}  critics 2 x {}-{}  batch {} (joint {} rows)  threads {}  gemm {}\n",
-               b->obs_dim, b->act_dim, b->hidden, b->hidden, b->batch, 2 * b->batch, b->threads, gemm_backend());
+    fmt::print("critic update  obs {} act {}  critics 2 x {}-{}  batch {} (joint {} rows)  threads {}  gemm {} {}\n",
+               b->obs_dim, b->act_dim, b->hidden, b->hidden, b->batch, 2 * b->batch, b->threads, gemm_backend(), b->precision);
     fmt::print("  update       {:8.3f} ms   {:6.1f} GFLOP/s  ({:.3f} GFLOP of GEMM per update, {} updates)\n",
                b->ms_per_update, b->gflops, b->gflop, b->updates);
     fmt::print("  GEMM bound   {:8.3f} ms   {:6.1f} GFLOP/s  update / bound = {:.2f}\n", b->gemm_bound_ms,
@@ -43,6 +44,7 @@ void add_bench(CLI::App& app) {
   loop->add_option("--warmup", lb->warmup, "random transitions first")->capture_default_str()->check(CLI::Range(1, 100000000));
   loop->add_option("--threads", lb->threads, "lanes: 1 or 2")->capture_default_str()->check(CLI::Range(1, 2));
   loop->add_option("--utd", lb->utd, "updates per agent step")->capture_default_str()->check(CLI::Range(1, 1000));
+  loop->add_option("--matmul-precision", lb->precision, "precision of the products: fp32 | bf16")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   loop->add_flag("--json", *ljson, "print one JSON object");
   loop->callback([lb, ljson] {
     run_loop_bench(*lb);
@@ -50,7 +52,7 @@ void add_bench(CLI::App& app) {
       fmt::print("{}\n", lb->to_json().dump());
       return;
     }
-    fmt::print("training loop  {} / {}  utd {}  threads {}\n", lb->task, lb->algo, lb->utd, lb->threads);
+    fmt::print("training loop  {} / {}  utd {}  threads {}  {}\n", lb->task, lb->algo, lb->utd, lb->threads, lb->precision);
     fmt::print("  {:.0f} env steps/s over {:.1f} s; {:.1f} s in updates; outside updates {:.1f}%\n",
                lb->env_steps_per_s, lb->total_s, lb->update_s, 100 * lb->outside_fraction);
   });
@@ -85,6 +87,7 @@ void add_bench(CLI::App& app) {
   td->add_option("--task", tb->task, "task (sets the observation and action sizes)")->capture_default_str();
   td->add_option("--threads", tb->threads, "lanes: 1 or 2")->capture_default_str()->check(CLI::Range(1, 2));
   td->add_option("--seconds", tb->min_seconds, "minimum measuring time per figure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  td->add_option("--matmul-precision", tb->precision, "precision of the products: fp32 | bf16")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   td->add_flag("--json", *tjson, "print one JSON object");
   td->callback([tb, tjson] {
     run_tdmpc2_bench(*tb);
@@ -92,7 +95,7 @@ void add_bench(CLI::App& app) {
       fmt::print("{}\n", tb->to_json().dump());
       return;
     }
-    fmt::print("tdmpc2  {}  {} parameters  threads {}  gemm {}\n", tb->task, tb->parameters, tb->threads, gemm_backend());
+    fmt::print("tdmpc2  {}  {} parameters  threads {}  gemm {} {}\n", tb->task, tb->parameters, tb->threads, gemm_backend(), tb->precision);
     fmt::print("  update               {:8.1f} ms  ({} timed)\n", tb->update_ms, tb->updates);
     fmt::print("  planning, training   {:8.1f} ms per agent step  ({} timed)\n", tb->plan_ms, tb->plans);
     fmt::print("  planning, evaluation {:8.1f} ms per agent step\n", tb->plan_eval_ms);

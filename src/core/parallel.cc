@@ -2,6 +2,11 @@
 
 namespace crossq {
 
+uint32_t& lane_context() {
+  thread_local uint32_t word = 0;
+  return word;
+}
+
 LanePair::LanePair(int threads, void (*thread_init)()) : threads_(threads >= 2 ? 2 : 1), thread_init_(thread_init) {
   if (thread_init_) thread_init_();
   if (threads_ == 2) worker_ = std::thread([this] { worker_loop(); });
@@ -23,6 +28,7 @@ void LanePair::worker_loop() {
     go_.wait(seen);
     seen = go_.load();
     if (stop_.load()) return;
+    lane_context() = context_;
     fn_(ctx_, 1);
     done_.fetch_add(1);
     done_.notify_one();
@@ -37,6 +43,7 @@ void LanePair::run_raw(void (*fn)(void*, int), void* ctx) {
   }
   fn_ = fn;
   ctx_ = ctx;
+  context_ = lane_context();
   const uint32_t before = done_.load();
   go_.fetch_add(1);
   go_.notify_one();

@@ -80,7 +80,7 @@ struct GemmSet {
 
 nlohmann::json UpdateBench::to_json() const {
   return {{"obs_dim", obs_dim}, {"act_dim", act_dim}, {"hidden", hidden}, {"batch", batch},
-          {"threads", threads}, {"gemm_backend", gemm_backend()}, {"updates", updates},
+          {"threads", threads}, {"gemm_backend", gemm_backend()}, {"matmul_precision", precision}, {"updates", updates},
           {"ms_per_update", ms_per_update}, {"gflop_per_update", gflop}, {"gflops", gflops},
           {"gemm_bound_ms", gemm_bound_ms},
           {"update_over_gemm_bound", gemm_bound_ms > 0 ? ms_per_update / gemm_bound_ms : 0.0}};
@@ -94,6 +94,13 @@ void run_update_bench(UpdateBench& b) {
   cfg.critic_hidden = b.hidden;
   cfg.batch_size = b.batch;
   cfg.threads = b.threads;
+  cfg.precision = b.precision == "bf16" ? MatmulPrecision::kBf16 : MatmulPrecision::kFp32;
+  {
+    RunConfig rc;
+    rc.agent = cfg;
+    check_precision(rc);
+  }
+  const GemmPrecision precision(cfg.precision);  // the bound's products too
   Rng rng(1);
   CrossQAgent agent(cfg, rng);
   Batch batch(b.batch, b.obs_dim, b.act_dim);
@@ -141,7 +148,7 @@ void run_update_bench(UpdateBench& b) {
 
 nlohmann::json LoopBench::to_json() const {
   return {{"task", task}, {"algo", algo}, {"steps", steps}, {"warmup", warmup}, {"threads", threads},
-          {"utd", utd}, {"env_steps_per_s", env_steps_per_s}, {"total_s", total_s},
+          {"utd", utd}, {"matmul_precision", precision}, {"env_steps_per_s", env_steps_per_s}, {"total_s", total_s},
           {"update_s", update_s}, {"outside_fraction", outside_fraction}};
 }
 
@@ -152,6 +159,7 @@ void run_loop_bench(LoopBench& b) {
   cfg["eval_every"] = cfg["steps"];  // one evaluation, at the end
   cfg["threads"] = b.threads;
   cfg["utd"] = b.utd;
+  cfg["matmul_precision"] = b.precision;
   cfg["checkpoint_every"] = 0;  // only the final checkpoint, outside the timed loop
   validate_config(cfg);
   const auto dir = std::filesystem::temp_directory_path() /
@@ -241,7 +249,7 @@ void run_act_bench(ActBench& b) {
 }
 
 nlohmann::json Tdmpc2Bench::to_json() const {
-  return {{"task", task}, {"threads", threads}, {"update_ms", update_ms}, {"plan_ms", plan_ms},
+  return {{"task", task}, {"threads", threads}, {"matmul_precision", precision}, {"update_ms", update_ms}, {"plan_ms", plan_ms},
           {"plan_eval_ms", plan_eval_ms}, {"parameters", parameters}, {"updates", updates}, {"plans", plans},
           {"gemm", gemm_backend()}};
 }
@@ -249,8 +257,10 @@ nlohmann::json Tdmpc2Bench::to_json() const {
 void run_tdmpc2_bench(Tdmpc2Bench& b) {
   nlohmann::json cfg = default_config("tdmpc2", b.task);
   cfg["threads"] = b.threads;
+  cfg["matmul_precision"] = b.precision;
   const TaskSpec ts = task_spec(b.task);
   const RunConfig rc = to_run_config(cfg, ts);
+  check_precision(rc);
   Rng rng(1);
   Tdmpc2Agent agent(rc.tdmpc2, rng);
   b.parameters = agent.num_parameters();

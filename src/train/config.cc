@@ -38,6 +38,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"replay_capacity", T::kInt, "replay buffer size in transitions", 1, 1e10},
       {"log_every", T::kInt, "updates between rows of train.csv", 1, 1e12, {}, true},
       {"threads", T::kInt, "worker lanes per run: 2 puts one critic on each core", 1, 2, {}, true},
+      {"matmul_precision", T::kString, "precision of the matrix products in updates and acting: fp32 | bf16 (bfloat16 inputs, fp32 accumulation, fp32 weights and optimizer; needs AVX512-BF16; docs/performance.md)", -1e300, 1e300, {"fp32", "bf16"}},
       {"checkpoint_every", T::kInt, "env steps between checkpoints (RUN_DIR/checkpoint.bin; one is also written at the end and on SIGINT/SIGTERM; 0: only those)", 0, 1e12, {}, true},
       // the update
       {"utd", T::kInt, "update-to-data ratio: critic updates per agent step", 1, 1000},
@@ -264,7 +265,7 @@ json algorithm_layer(const std::string& algo) {
   // CrossQ + WN, the seed paper's Table 1 (its first column)
   json c = {
       {"seed", 0}, {"eval_episodes", 5},
-      {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2},
+      {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2}, {"matmul_precision", "fp32"},
       {"checkpoint_every", 25000},
       {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
       {"critic_hidden", 512}, {"critic_layers", 2}, {"actor_hidden", 256}, {"actor_layers", 2},
@@ -688,6 +689,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   a.actor_bn_every_step = c["actor_bn_every_step"];
   a.policy_delay = c["policy_delay"];
   a.threads = r.threads;
+  a.precision = c["matmul_precision"] == "bf16" ? MatmulPrecision::kBf16 : MatmulPrecision::kFp32;
   // the residual agents (simba, bro) read the same keys plus their own
   ResidualConfig& q = r.residual;
   q.obs_dim = ts.obs_dim;
@@ -720,6 +722,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   q.tau = a.tau;
   q.policy_delay = a.policy_delay;
   q.threads = a.threads;
+  q.precision = a.precision;
   Tdmpc2Config& m = r.tdmpc2;
   m.obs_dim = ts.obs_dim;
   m.act_dim = ts.act_dim;
@@ -756,6 +759,7 @@ RunConfig to_run_config(const json& c, const TaskSpec& ts) {
   m.max_std = c["plan_max_std"].get<float>();
   m.eval_mean = c["plan_eval"] == "mean";
   m.threads = r.threads;
+  m.precision = a.precision;
   r.pretrain = c["pretrain"];
   return r;
 }

@@ -319,6 +319,7 @@ RunOutcome run_sweep_run(const Sweep& sweep, const SweepRun& run, const std::fun
       Trainer tr(cfg, run.dir, std::move(lock));
       tr.run({}, &ck);
     } else {
+      preflight(run.config);
       std::vector<RunLock> locks = prepare_run_folders(sweep.out, {run.dir}, true);
       say(fmt::format("[{}] starting", tag));
       Trainer tr(run.config, run.dir, std::move(locks[0]));

@@ -126,7 +126,9 @@ nlohmann::json checkpoint_settings(const Checkpoint& ck, const std::string& path
 void preflight(const nlohmann::json& cfg) {
   const nlohmann::json c = checked_config(cfg, "the run's settings");
   const TaskSpec sp = task_spec(c["task"]);
-  check_memory(to_run_config(c, sp), sp);
+  const RunConfig rc = to_run_config(c, sp);
+  check_precision(rc);
+  check_memory(rc, sp);
 }
 
 Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, RunLock lock)

@@ -18,6 +18,7 @@
 #include "crossq/agents/agent.h"
 #include "crossq/nn/mlp.h"
 #include "crossq/core/parallel.h"
+#include "crossq/nn/gemm.h"
 
 namespace crossq {
 
@@ -50,6 +51,7 @@ struct CrossQConfig {
   bool actor_bn_every_step = false; // actor BN statistics from a train-mode forward each critic step
   int policy_delay = 3;
   int threads = 2;                  // 1 or 2 lanes
+  MatmulPrecision precision = MatmulPrecision::kFp32;  // of the products in update and act (nn/gemm.h)
 };
 
 class CrossQAgent final : public Agent {

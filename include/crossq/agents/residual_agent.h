@@ -27,6 +27,7 @@
 #include "crossq/agents/obs_normalizer.h"
 #include "crossq/nn/resnet.h"
 #include "crossq/core/parallel.h"
+#include "crossq/nn/gemm.h"
 
 namespace crossq {
 
@@ -56,6 +57,7 @@ struct ResidualConfig {
   float tau = 0.005f;
   int policy_delay = 1;
   int threads = 2;
+  MatmulPrecision precision = MatmulPrecision::kFp32;  // of the products in update and act (nn/gemm.h)
 };
 
 class ResidualAgent final : public Agent {

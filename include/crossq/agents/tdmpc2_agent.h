@@ -30,6 +30,7 @@
 
 #include "crossq/agents/agent.h"
 #include "crossq/core/parallel.h"
+#include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
 #include "crossq/nn/ln_mlp.h"
 
@@ -58,6 +59,7 @@ struct Tdmpc2Config {
   float min_std = 0.05f, max_std = 2.f, temperature = 0.5f;
   bool eval_mean = true;  // evaluation acts with the plan's mean; false: an elite, no noise
   int threads = 2;
+  MatmulPrecision precision = MatmulPrecision::kFp32;  // of the products in update and act (nn/gemm.h)
 };
 
 // the randomness of one update, drawn by update() or given by a test

@@ -9,6 +9,11 @@
 
 namespace crossq {
 
+// A word of per-thread settings that LanePair::run hands from the calling thread to the worker
+// for the job, so both lanes run it with the caller's settings (nn/gemm.h keeps its matmul
+// precision here).
+uint32_t& lane_context();
+
 class LanePair {
  public:
   // threads 1: both lanes run on the caller, in order. `thread_init` runs on the caller now and
@@ -37,6 +42,7 @@ class LanePair {
   std::thread worker_;
   void (*fn_)(void*, int) = nullptr;
   void* ctx_ = nullptr;
+  uint32_t context_ = 0;  // the caller's lane_context() for the current job
   std::atomic<uint32_t> go_{0};
   std::atomic<uint32_t> done_{0};
   std::atomic<bool> stop_{false};

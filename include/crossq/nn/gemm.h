@@ -33,6 +33,32 @@ class GemmSplit {
   LanePair* prev_;
 };
 
+// The precision of the float products a thread issues. kBf16 rounds op(A) and op(B) to bfloat16
+// (round to nearest even) and accumulates in fp32 into the fp32 C (oneDNN's bf16 GEMM, which
+// uses AVX512-BF16 or AMX); everything outside the products stays fp32. Matrix-vector shapes
+// (M or N is 1: acting on one observation) stay fp32.
+enum class MatmulPrecision : unsigned { kFp32 = 0, kBf16 = 1 };
+
+// While a GemmPrecision is alive on a thread, that thread's float products, and those it hands
+// to the other lane through LanePair::run, use its precision. Scopes nest; never allocates.
+class GemmPrecision {
+ public:
+  explicit GemmPrecision(MatmulPrecision p);
+  ~GemmPrecision();
+  GemmPrecision(const GemmPrecision&) = delete;
+  GemmPrecision& operator=(const GemmPrecision&) = delete;
+  static MatmulPrecision current();
+
+ private:
+  unsigned prev_;
+};
+
+// "fp32" / "bf16"
+const char* matmul_precision_name(MatmulPrecision p);
+// whether bf16 products run here: this build has oneDNN and the CPU has AVX512-BF16. When not,
+// `why` says which is missing.
+bool bf16_available(const char** why = nullptr);
+
 // the backend's name, for benchmarks and logs: "eigen" or "openblas"
 const char* gemm_backend();
 // keeps the backend single-threaded (crossq parallelizes over critics instead)

@@ -8,6 +8,7 @@ namespace crossq {
 
 struct UpdateBench {
   int obs_dim = 67, act_dim = 21, hidden = 512, batch = 256, threads = 1;
+  std::string precision = "fp32";  // of the products: fp32 | bf16
   double min_seconds = 2.0;  // measure at least this long
   // results
   double ms_per_update = 0;  // one critic update (joint pass, target, backward, AdamW, WN, Polyak)
@@ -28,6 +29,7 @@ struct LoopBench {
   int64_t warmup = 500;   // transitions of random actions first (not timed separately)
   int threads = 2;
   int utd = 1;
+  std::string precision = "fp32";
   // results
   double env_steps_per_s = 0;    // whole loop, learning phase included
   double total_s = 0, update_s = 0;
@@ -59,6 +61,7 @@ void run_act_bench(ActBench& b);
 struct Tdmpc2Bench {
   std::string task = "cheetah-run";  // the model's sizes: TD-MPC2's defaults on this task
   int threads = 2;
+  std::string precision = "fp32";
   double min_seconds = 3.0;  // measure each figure at least this long
   // results
   double update_ms = 0;      // one update: model losses, backward, Adam, policy prior, targets
