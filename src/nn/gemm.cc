@@ -125,10 +125,16 @@ void to_bf16(int rows, int cols, const float* src, int ld, uint16_t* dst) {
     const float* s = src + static_cast<std::ptrdiff_t>(r) * ld;
     uint16_t* d = dst + static_cast<std::ptrdiff_t>(r) * cols;
     int c = 0;
-#ifdef __AVX512BF16__
+#if defined(__AVX512BF16__) && defined(__AVX512BW__) && defined(__AVX512VL__)
     for (; c + 16 <= cols; c += 16) {
       const __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(s + c));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + c), reinterpret_cast<const __m256i&>(h));
+    }
+    if (c < cols) {  // the last 1-15 columns, masked
+      const __mmask16 m = static_cast<__mmask16>((1u << (cols - c)) - 1u);
+      const __m256bh h = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, s + c));
+      _mm256_mask_storeu_epi16(d + c, m, reinterpret_cast<const __m256i&>(h));
+      c = cols;
     }
 #endif
     for (; c < cols; ++c) d[c] = to_bf16(s[c]);
