@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <tuple>
+
 #include <gtest/gtest.h>
 
+#include "crossq/nn/fused.h"
 #include "crossq/agents/tdmpc2_agent.h"
 #include "crossq/core/error.h"
 #include "crossq/tasks/env.h"
@@ -133,11 +136,18 @@ struct GoldenNoise {
   }
 };
 
-class Tdmpc2Golden : public ::testing::TestWithParam<int> {};
+// (lanes, reference kernels): the golden checks run on the fused kernels (nn/fused.h) and on
+// the plain ones they replace
+class Tdmpc2Golden : public ::testing::TestWithParam<std::tuple<int, bool>> {
+ protected:
+  void SetUp() override { nn::set_reference_kernels(std::get<1>(GetParam())); }
+  void TearDown() override { nn::set_reference_kernels(false); }
+  static int lanes() { return std::get<0>(GetParam()); }
+};
 
 TEST_P(Tdmpc2Golden, ThreeUpdatesMatchPyTorch) {
   const Fixture fx = load(CROSSQ_TESTDATA_DIR "/tdmpc2_golden.bin");
-  const Tdmpc2Config cfg = golden_config(fx, GetParam());
+  const Tdmpc2Config cfg = golden_config(fx, lanes());
   Rng rng(0);
   Tdmpc2Agent agent(cfg, rng);
   load_init(agent, fx);
@@ -200,7 +210,7 @@ void record(void* ctx, int, const float* values, const int* elites, const float*
 
 TEST_P(Tdmpc2Golden, OnePlanningCallMatchesPyTorch) {
   const Fixture fx = load(CROSSQ_TESTDATA_DIR "/tdmpc2_golden.bin");
-  const Tdmpc2Config cfg = golden_config(fx, GetParam());
+  const Tdmpc2Config cfg = golden_config(fx, lanes());
   Rng rng(0);
   Tdmpc2Agent agent(cfg, rng);
   load_init(agent, fx);
@@ -255,7 +265,7 @@ TEST_P(Tdmpc2Golden, OnePlanningCallMatchesPyTorch) {
   for (int j = 0; j < A; ++j) EXPECT_FLOAT_EQ(eval_action[j], std::clamp(agent.plan_mean()[j], -1.f, 1.f));
 }
 
-INSTANTIATE_TEST_SUITE_P(Lanes, Tdmpc2Golden, ::testing::Values(1, 2));
+INSTANTIATE_TEST_SUITE_P(LanesAndKernels, Tdmpc2Golden, ::testing::Combine(::testing::Values(1, 2), ::testing::Bool()));
 
 TEST(Mppi, ElitesImproveAKnownQuadraticOverTheIterations) {
   // value(a) = -sum_t,j (a_tj - c_tj)^2 with the optimum c inside [-1, 1]

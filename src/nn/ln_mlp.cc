@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "crossq/core/error.h"
+#include "crossq/nn/fused.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/nn/layers.h"
 
@@ -116,12 +117,16 @@ const float* LnMlp::forward(LnMlpCache& c, const float* x, int N, const float* m
     float* pre = cl.out.data();  // the Linear's output, overwritten by the activation below
     dense(pre, in, ps_.param(L.w), ps_.param(L.b), N, L.in, L.out);
     if (i == 0 && mask) dropout_apply(pre, pre, mask, n);
-    layernorm_forward(cl.ln.data(), cl.xhat.data(), cl.rstd.data(), pre, ps_.param(L.g), ps_.param(L.be),
-                      cfg_.ln_eps, N, L.out);
-    if (i + 1 == layers_.size())
-      simnorm_forward(cl.out.data(), cl.ln.data(), N, L.out, cfg_.simnorm_group);
-    else
-      mish_forward(cl.out.data(), cl.ln.data(), n);
+    const bool last = i + 1 == layers_.size();
+    if (reference_kernels()) {  // the plain layers (layers.h)
+      layernorm_forward(cl.ln.data(), cl.xhat.data(), cl.rstd.data(), pre, ps_.param(L.g), ps_.param(L.be),
+                        cfg_.ln_eps, N, L.out);
+      if (!last) mish_forward(cl.out.data(), cl.ln.data(), n);
+    } else {  // LayerNorm and Mish in one vectorized pass (fused.h)
+      layernorm_mish_forward(cl.out.data(), cl.ln.data(), cl.xhat.data(), cl.rstd.data(), pre, ps_.param(L.g),
+                             ps_.param(L.be), cfg_.ln_eps, N, L.out, !last);
+    }
+    if (last) simnorm_forward(cl.out.data(), cl.ln.data(), N, L.out, cfg_.simnorm_group);
     in = cl.out.data();
   }
   return in;
@@ -141,8 +146,10 @@ void LnMlp::backward(LnMlpCache& c, const float* dout, bool param_grads, float* 
       // activation, then LayerNorm: d becomes the gradient w.r.t. the Linear's output
       if (i == last)
         simnorm_backward(e, d, cl.out.data(), N, L.out, cfg_.simnorm_group);
-      else
+      else if (reference_kernels())
         mish_backward(e, d, cl.ln.data(), n);
+      else
+        mish_backward_fast(e, d, cl.ln.data(), n);
       float* dg = param_grads ? c.dcol.data() : nullptr;
       layernorm_backward<float>(d, dg, nullptr, e, cl.xhat.data(), cl.rstd.data(), ps_.param(L.g), N, L.out);
       if (param_grads) {
