@@ -30,6 +30,12 @@ std::string mujoco_sample_path(const std::string& file) {
   return dir + "/" + file;
 }
 
+std::string dmc_model_path(const std::string& file) {
+  const char* env = std::getenv("CROSSQ_DMC_MODEL_DIR");
+  if (env && *env) return std::string(env) + "/" + file;
+  return asset_path(file);
+}
+
 void randomize_limited_and_rotational_joints(const mjModel* m, mjData* d, Rng& rng) {
   for (int j = 0; j < m->njnt; ++j) {
     const int a = m->jnt_qposadr[j];

@@ -18,6 +18,9 @@ std::string asset_path(const std::string& file);
 // path of one of MuJoCo's sample models (Debian libmujoco-samples): $CROSSQ_MUJOCO_MODEL_DIR
 // if set, else /usr/share/mujoco/model
 std::string mujoco_sample_path(const std::string& file);
+// path of a DeepMind Control model: $CROSSQ_DMC_MODEL_DIR/file when that is set (dm_control's
+// suite folder: its own model files, whose names crossq's task code uses), else asset_path(file)
+std::string dmc_model_path(const std::string& file);
 
 // dm_control's joint randomizer: limited hinge/slide ~ U(range); unlimited hinge
 // ~ U(-pi, pi); free and ball joints get a random quaternion (rand(4) normalized, as the

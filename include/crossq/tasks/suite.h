@@ -14,6 +14,7 @@ std::unique_ptr<Task> make_walker(double move_speed);
 std::unique_ptr<Task> make_hopper(bool hopping);
 // move_speed 0: stand; 1: walk; 10: run
 std::unique_ptr<Task> make_humanoid(double move_speed);
+std::unique_ptr<Task> make_dog(double move_speed);  // 0 stand, 1 walk, 3 trot, 9 run
 std::unique_ptr<Task> make_finger_turn(bool hard);
 std::unique_ptr<Task> make_fish_swim();
 // move_speed 0.5: walk; 5: run
