@@ -1,7 +1,13 @@
 // crossq bench: throughput of the critic update, the training loop, acting, and TD-MPC2.
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "crossq/train/bench.h"
+#include "crossq/train/config.h"
 #include "crossq/cli/cli.h"
 #include "crossq/nn/gemm.h"
 
@@ -79,6 +85,72 @@ void add_bench(CLI::App& app) {
     fmt::print("  background learner busy   median {:7.1f} us   p99 {:7.1f} us   p99.9 {:7.1f} us   max {:7.1f} us\n",
                ab->median_us, ab->p99_us, ab->p999_us, ab->max_us);
     fmt::print("  the learner ran {} updates in the {:.2f} s of timing\n", ab->updates_during, ab->timed_s);
+  });
+
+  // every figure the performance docs quote, in one run: the update at two paper sizes on
+  // one and two lanes, the training loop of crossq-wn, simba and bro-fast, TD-MPC2; each in fp32
+  // and, where it runs, bf16
+  auto* all = cmd->add_subcommand("all", "Every benchmark of docs/performance.md in one run, fp32 and bf16, as Markdown tables");
+  auto aseconds = std::make_shared<double>(2.0);
+  auto alljson = std::make_shared<bool>(false);
+  all->add_option("--seconds", *aseconds, "minimum measuring time per update figure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
+  all->add_flag("--json", *alljson, "print one JSON object of every figure");
+  all->callback([aseconds, alljson] {
+    std::vector<std::string> precisions = {"fp32"};
+    if (bf16_available()) precisions.push_back("bf16");
+    nlohmann::json out = {{"gemm_backend", gemm_backend()}, {"update", nlohmann::json::array()},
+                          {"loop", nlohmann::json::array()}, {"tdmpc2", nlohmann::json::array()}};
+    auto say = [&](const std::string& line) {
+      if (!*alljson) fmt::print("{}\n", line);
+      std::fflush(stdout);
+    };
+    say(fmt::format("crossq bench all  gemm {}  precisions {}", gemm_backend(), fmt::join(precisions, ", ")));
+    say("\n| update (obs / act) | lanes | precision | ms / update | GFLOP/s | GEMM bound (ms) | update / bound |");
+    say("|---|---|---|---|---|---|---|");
+    for (auto [o, a] : {std::pair<int, int>{67, 21}, {17, 6}})
+      for (int t : {1, 2})
+        for (const auto& p : precisions) {
+          UpdateBench u;
+          u.obs_dim = o;
+          u.act_dim = a;
+          u.threads = t;
+          u.precision = p;
+          u.min_seconds = *aseconds;
+          run_update_bench(u);
+          out["update"].push_back(u.to_json());
+          say(fmt::format("| crossq-wn {} / {} | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", o, a, t, p, u.ms_per_update,
+                          u.gflops, u.gemm_bound_ms, u.ms_per_update / u.gemm_bound_ms));
+        }
+    say("\n| training loop, cheetah-run, 2 lanes | precision | env steps/s | ms per update | outside updates |");
+    say("|---|---|---|---|---|");
+    for (const char* algo : {"crossq-wn", "simba", "bro-fast"})
+      for (const auto& p : precisions) {
+        LoopBench l;
+        l.task = "cheetah-run";
+        l.algo = algo;
+        l.precision = p;
+        const bool big = std::string(algo) != "crossq-wn";
+        l.utd = big ? 2 : 1;
+        l.steps = big ? 200 : 2000;
+        l.warmup = big ? 300 : 500;
+        run_loop_bench(l);
+        out["loop"].push_back(l.to_json());
+        const int repeat = default_config(algo, l.task)["action_repeat"].get<int>();
+        const double updates = static_cast<double>(l.steps) / repeat * l.utd;  // agent steps x UTD
+        say(fmt::format("| {} (UTD {}, {} env steps) | {} | {:.1f} | {:.1f} | {:.1f}% |", algo, l.utd, l.steps, p,
+                        l.env_steps_per_s, 1e3 * l.update_s / updates, 100 * l.outside_fraction));
+      }
+    say("\n| TD-MPC2, cheetah-run, 2 lanes | precision | update (ms) | planning per agent step (ms) |");
+    say("|---|---|---|---|");
+    for (const auto& p : precisions) {
+      Tdmpc2Bench tb;
+      tb.precision = p;
+      tb.min_seconds = *aseconds;
+      run_tdmpc2_bench(tb);
+      out["tdmpc2"].push_back(tb.to_json());
+      say(fmt::format("| default 5M model | {} | {:.1f} | {:.1f} |", p, tb.update_ms, tb.plan_ms));
+    }
+    if (*alljson) fmt::print("{}\n", out.dump());
   });
 
   auto* td = cmd->add_subcommand("tdmpc2", "Time TD-MPC2's update and its planning per agent step (the default 5M model)");
