@@ -16,8 +16,9 @@
 #include <oneapi/dnnl/dnnl.h>
 // oneDNN's bf16 GEMM with fp32 accumulation, row-major like dnnl_sgemm: exported by libdnnl
 // (its own benchmarks call it) though not declared in its public headers; bfloat16 is passed as
-// its 16 bits. It JIT-compiles for the CPU it runs on and, unlike dnnl_sgemm, does not allocate
-// per call (measured: 0 mallocs per call on every product shape of an update).
+// its 16 bits. It JIT-compiles for the CPU it runs on and allocates one aligned packing buffer
+// per call (measured; dnnl_sgemm mallocs 170 times, the matmul primitive 6), which is why bf16
+// is opt-in and the fp32 default is the allocation-free path (docs/performance.md).
 extern "C" dnnl_status_t dnnl_gemm_bf16bf16f32(char transa, char transb, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K,
                                               float alpha, const uint16_t* A, dnnl_dim_t lda, const uint16_t* B,
                                               dnnl_dim_t ldb, float beta, float* C, dnnl_dim_t ldc);
