@@ -67,6 +67,46 @@ TEST(ReportRuns, SourcesAreNotAVariantSetting) {
   EXPECT_EQ(names, (std::vector<std::string>{"crossq-wn utd=1", "crossq-wn utd=2", "sac"}));
 }
 
+// a run written before a setting existed lacks its key: it takes the default other runs of
+// the algorithm show (from a defaults layer), so it does not split off as "(absent)"; a value
+// a user gave is not a default, so a run that lacks the key stays apart from it
+TEST(ReportRuns, ARunWrittenBeforeASettingExistedTakesItsDefault) {
+  std::vector<Excluded> excluded;
+  std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);
+  auto variant_names = [](std::vector<report::Run> rs, std::vector<std::string>* notes) {
+    std::vector<std::string> names;
+    for (const auto& v : group_variants(rs, notes)) names.push_back(v.name);
+    return names;
+  };
+  std::vector<report::Run> mixed = runs;
+  int lacking = 0;
+  for (size_t i = 0; i < mixed.size(); ++i) {
+    if (mixed[i].algo != "sac") continue;
+    if (i % 2) {
+      mixed[i].config.erase("new_key");
+      ++lacking;
+    } else {
+      mixed[i].config["new_key"] = "old";
+      mixed[i].config["sources"]["new_key"] = "algorithm";
+    }
+  }
+  ASSERT_GT(lacking, 0);
+  std::vector<std::string> notes;
+  EXPECT_EQ(variant_names(mixed, &notes), (std::vector<std::string>{"crossq-wn utd=1", "crossq-wn utd=2", "sac"}));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("new_key=\"old\""), std::string::npos) << notes[0];
+  // the same value given by the user: the runs that lack it are another variant
+  std::vector<report::Run> given = runs;
+  for (size_t i = 0; i < given.size(); ++i)
+    if (given[i].algo == "sac" && i % 2 == 0) {
+      given[i].config["new_key"] = "old";
+      given[i].config["sources"]["new_key"] = "flag";
+    }
+  const std::vector<std::string> names = variant_names(given, nullptr);
+  EXPECT_EQ(names.size(), 4u);
+  EXPECT_NE(std::find(names.begin(), names.end(), "sac new_key=(absent)"), names.end());
+}
+
 TEST(ReportRuns, ReadsFixtureAndSplitsVariantsOnlyOnSettingsThatDiffer) {
   std::vector<Excluded> excluded;
   std::vector<report::Run> runs = load_runs({kRuns}, false, excluded);

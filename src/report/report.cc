@@ -279,7 +279,7 @@ json write_report(const std::vector<std::string>& roots, const fs::path& out_arg
   std::vector<Excluded> excluded;
   std::vector<std::string> notes;
   std::vector<Run> runs = load_runs(roots, opt.skip_bad, excluded, opt.limits);
-  const std::vector<Variant> variants = group_variants(runs);
+  const std::vector<Variant> variants = group_variants(runs, &notes);
   align_runs(runs, opt.incomplete, excluded, notes);
   if (runs.empty()) {
     std::string why;

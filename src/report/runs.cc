@@ -591,7 +591,50 @@ std::vector<Run> load_runs(const std::vector<std::string>& roots, bool skip_bad,
   return runs;
 }
 
-std::vector<Variant> group_variants(std::vector<Run>& runs) {
+namespace {
+
+// whether a run's value of `key` came from crossq's defaults (an algorithm, task or suite
+// layer) rather than from the user (a flag, --set, a config or sweep file)
+bool from_defaults(const nlohmann::json& config, const std::string& key) {
+  if (!config.contains("sources") || !config["sources"].is_object()) return false;
+  const auto it = config["sources"].find(key);
+  if (it == config["sources"].end() || !it->is_string()) return false;
+  const std::string s = it->get<std::string>();
+  return s == "task" || s.rfind("algorithm", 0) == 0;
+}
+
+// fills keys that older runs lack with the default other runs of the algorithm on the task show
+void fill_later_defaults(std::vector<Run>& runs, std::vector<std::string>* notes) {
+  std::map<std::pair<std::string, std::string>, nlohmann::json> defaults;  // (algo, task) -> {key: value}
+  std::map<std::string, nlohmann::json> algo_defaults;  // algo -> {key: value} of the task-independent layer
+  for (const Run& r : runs)
+    for (const auto& [k, v] : r.config.items())
+      if (from_defaults(r.config, k)) {
+        defaults[{r.algo, r.task}][k] = v;
+        if (r.config["sources"][k] == "algorithm") algo_defaults[r.algo][k] = v;
+      }
+  std::map<std::string, int> filled;  // "key=value" -> runs
+  auto fill = [&](Run& r, const nlohmann::json& from) {
+    for (const auto& [k, v] : from.items())
+      if (!r.config.contains(k)) {
+        r.config[k] = v;
+        ++filled[k + "=" + v.dump()];
+      }
+  };
+  for (Run& r : runs) {
+    if (const auto it = defaults.find({r.algo, r.task}); it != defaults.end()) fill(r, it->second);
+    if (const auto it = algo_defaults.find(r.algo); it != algo_defaults.end()) fill(r, it->second);
+  }
+  if (notes)
+    for (const auto& [kv, n] : filled)
+      notes->push_back(fmt::format("{} run(s) written before the setting existed are taken to have its default {}", n,
+                                   printable(kv, 120)));
+}
+
+}  // namespace
+
+std::vector<Variant> group_variants(std::vector<Run>& runs, std::vector<std::string>* notes) {
+  fill_later_defaults(runs, notes);
   static const std::set<std::string> kFixed = {"task", "algo", "seed", "suite", "run_keys", "sources", "version", "run_id"};
   auto bookkeeping = [](const Run& r) {
     std::set<std::string> keys(kFixed.begin(), kFixed.end());

@@ -86,8 +86,12 @@ std::vector<Run> load_runs(const std::vector<std::string>& roots, bool skip_bad,
                            std::vector<Excluded>& excluded, const ReadLimits& limits = {});
 
 // names each run's variant: a config key that is not bookkeeping (`run_keys`, task, seed,
-// suite) and takes two values among one algorithm's runs on one task splits the algorithm
-std::vector<Variant> group_variants(std::vector<Run>& runs);
+// suite) and takes two values among one algorithm's runs on one task splits the algorithm.
+// A key missing from a run's config.json (written before crossq had the setting) takes the
+// value other runs of the algorithm on the task got from the defaults (their `sources` say
+// "algorithm..." or "task"): a setting is added with the old behaviour as its default. Each
+// such fill is added to `notes`.
+std::vector<Variant> group_variants(std::vector<Run>& runs, std::vector<std::string>* notes = nullptr);
 
 // how runs of one (variant, task) that end at different steps are handled
 enum class Incomplete {
