@@ -16,22 +16,13 @@
 #include "crossq/tasks/mujoco_task.h"
 #include "crossq/tasks/registry.h"
 #include "crossq/tasks/tolerance.h"
+#include "task_util.h"
 
 namespace crossq {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-std::unique_ptr<MujocoTask> dog(const std::string& name) {
-  std::unique_ptr<Task> t = make_task(name);
-  auto* mt = dynamic_cast<MujocoTask*>(t.get());
-  EXPECT_NE(mt, nullptr);
-  t.release();
-  std::unique_ptr<MujocoTask> out(mt);
-  mj_resetData(out->model(), out->data());
-  out->forward();
-  return out;
-}
+using testutil::at_rest;
 
 double sensor(const MujocoTask& t, const char* name, int k = 0) {
   const int id = mj_name2id(t.model(), mjOBJ_SENSOR, name);
@@ -40,7 +31,7 @@ double sensor(const MujocoTask& t, const char* name, int k = 0) {
 }
 
 TEST(Dog, ModelFacts) {
-  auto t = dog("dog-stand");
+  auto t = at_rest("dog-stand");
   const mjModel* m = t->model();
   int hinges = 0, free = 0;
   for (int j = 0; j < m->njnt; ++j) {
@@ -77,7 +68,7 @@ TEST(Dog, ModelFacts) {
 }
 
 TEST(Dog, EachObservationSliceIsItsQuantity) {
-  auto t = dog("dog-walk");
+  auto t = at_rest("dog-walk");
   const mjModel* m = t->model();
   mjData* d = t->data();
   Rng rng(4);
@@ -127,7 +118,7 @@ TEST(Dog, EachObservationSliceIsItsQuantity) {
 }
 
 TEST(Dog, StandAndMoveRewardsOnHandSetStates) {
-  auto t = dog("dog-stand");
+  auto t = at_rest("dog-stand");
   mjData* d = t->data();
   // the default pose in the air: heights above 0.9 of themselves, upright, no touch (0.9)
   EXPECT_NEAR(t->current_reward(), 0.9, 1e-9);
@@ -166,7 +157,7 @@ TEST(Dog, StandAndMoveRewardsOnHandSetStates) {
               1e-6);
   // moving: the forward factor is linear from 0 at v - max(1, v) to 1 on [v, 2v]
   for (auto [name, speed] : {std::pair<const char*, double>{"dog-walk", 1}, {"dog-trot", 3}, {"dog-run", 9}}) {
-    auto mv = dog(name);
+    auto mv = at_rest(name);
     for (double vx : {1.5 * speed, 0.5 * speed, 0.0, 3 * speed}) {
       mj_resetData(mv->model(), mv->data());
       mv->data()->qvel[0] = vx;  // the whole body, heading +x
@@ -178,7 +169,7 @@ TEST(Dog, StandAndMoveRewardsOnHandSetStates) {
 }
 
 TEST(Dog, ResetRandomizesHeadingVelocityAndActivationsAndStaysStable) {
-  auto t = dog("dog-run");
+  auto t = at_rest("dog-run");
   const mjModel* m = t->model();
   Rng rng(1);
   std::vector<float> obs(223), act(38);

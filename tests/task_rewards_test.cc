@@ -7,23 +7,14 @@
 #include "crossq/core/error.h"
 #include "crossq/tasks/mujoco_task.h"
 #include "crossq/tasks/registry.h"
+#include "task_util.h"
 
 namespace crossq {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// a task by name as its MuJoCo base, at the model's reference pose with zero velocity
-std::unique_ptr<MujocoTask> at_rest(const std::string& name) {
-  std::unique_ptr<Task> t = make_task(name);
-  auto* mt = dynamic_cast<MujocoTask*>(t.get());
-  EXPECT_NE(mt, nullptr);
-  t.release();
-  std::unique_ptr<MujocoTask> out(mt);
-  mj_resetData(out->model(), out->data());
-  out->forward();
-  return out;
-}
+using testutil::at_rest;
 
 double total_mass(const mjModel* m) {
   double s = 0;

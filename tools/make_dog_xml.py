@@ -247,13 +247,13 @@ def scaled(x, f):
     return tuple(c * f for c in x)
 
 
-CHILD_POS = {}
-for body, par, pos, _ in TREE:
-    CHILD_POS.setdefault(par, []).append((body, pos))
+CHILD_POS = {}  # body -> [(child, its position, its hinges)]
+for body, par, pos, hinges in TREE:
+    CHILD_POS.setdefault(par, []).append((body, pos, hinges))
 
 
 def first_child(body, prefix):
-    for b, p in CHILD_POS.get(body, []):
+    for b, p, _ in CHILD_POS.get(body, []):
         if b.startswith(prefix):
             return p
     return None
@@ -344,9 +344,8 @@ def emit_body(out, body, pos, hinges, depth):
         out.append(f'{pad}  <geom class="{cls}" type="{typ}"{attrs(a)}/>')
     for name, a in sites(body):
         out.append(f'{pad}  <site name="{name}" class="sensor"{attrs(a)}/>')
-    for child, cpos in CHILD_POS.get(body, []):
-        h = next(t[3] for t in TREE if t[0] == child)
-        emit_body(out, child, cpos, h, depth + 1)
+    for child, cpos, chinges in CHILD_POS.get(body, []):
+        emit_body(out, child, cpos, chinges, depth + 1)
     out.append(f'{pad}</body>')
 
 

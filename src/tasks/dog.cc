@@ -76,25 +76,6 @@ class Dog final : public MujocoTask {
     for (int a : touch_) s += d_->sensordata[a];
     return s;
   }
-  // the reward's factors: torso height, pelvis height, upright skull / torso / pelvis, touch,
-  // and (moving tasks) forward speed
-  std::vector<double> reward_factors() const {
-    const double min_cos = std::cos(kMaxUprightDegrees * kPi / 180);
-    std::vector<double> f = {
-        tolerance(torso_height(), stand_torso_, 1e300, stand_torso_),
-        tolerance(pelvis_height(), stand_pelvis_, 1e300, stand_pelvis_),
-    };
-    for (int b : {skull_, torso_, pelvis_})
-      f.push_back(tolerance(xmat(b, 'z', 'z'), min_cos, 1e300, min_cos + 1, Sigmoid::kLinear, 0.0));
-    f.push_back(tolerance(touch_sum(), body_weight_, 1e300, body_weight_, Sigmoid::kLinear, 0.9));
-    if (move_speed_ > 0) {
-      double v[3];
-      torso_com_velocity(v);
-      const double fwd = tolerance(v[0], move_speed_, 2 * move_speed_, std::max(1.0, move_speed_), Sigmoid::kLinear, 0.0);
-      f.push_back((4 * fwd + 1) / 5);
-    }
-    return f;
-  }
 
  private:
   void initialize_episode(Rng& rng) override {
@@ -126,9 +107,21 @@ class Dog final : public MujocoTask {
     for (int a : touch_) out.push_back(d_->sensordata[a]);                                      // (4)
     out.insert(out.end(), d_->act, d_->act + m_->na);                                           // (38)
   }
+  // the product of: torso height, pelvis height, upright skull / torso / pelvis, touch, and
+  // (moving tasks) forward speed
   double reward() override {
-    double r = 1;
-    for (double f : reward_factors()) r *= f;
+    const double min_cos = std::cos(kMaxUprightDegrees * kPi / 180);
+    double r = tolerance(torso_height(), stand_torso_, 1e300, stand_torso_) *
+               tolerance(pelvis_height(), stand_pelvis_, 1e300, stand_pelvis_) *
+               tolerance(touch_sum(), body_weight_, 1e300, body_weight_, Sigmoid::kLinear, 0.9);
+    for (int b : {skull_, torso_, pelvis_})
+      r *= tolerance(xmat(b, 'z', 'z'), min_cos, 1e300, min_cos + 1, Sigmoid::kLinear, 0.0);
+    if (move_speed_ > 0) {
+      double v[3];
+      torso_com_velocity(v);
+      const double fwd = tolerance(v[0], move_speed_, 2 * move_speed_, std::max(1.0, move_speed_), Sigmoid::kLinear, 0.0);
+      r *= (4 * fwd + 1) / 5;
+    }
     return r;
   }
   double move_speed_;

@@ -95,11 +95,7 @@ void run_update_bench(UpdateBench& b) {
   cfg.batch_size = b.batch;
   cfg.threads = b.threads;
   cfg.precision = b.precision == "bf16" ? MatmulPrecision::kBf16 : MatmulPrecision::kFp32;
-  {
-    RunConfig rc;
-    rc.agent = cfg;
-    check_precision(rc);
-  }
+  check_precision(cfg.precision);
   const GemmPrecision precision(cfg.precision);  // the bound's products too
   Rng rng(1);
   CrossQAgent agent(cfg, rng);
@@ -260,7 +256,7 @@ void run_tdmpc2_bench(Tdmpc2Bench& b) {
   cfg["matmul_precision"] = b.precision;
   const TaskSpec ts = task_spec(b.task);
   const RunConfig rc = to_run_config(cfg, ts);
-  check_precision(rc);
+  check_precision(rc.tdmpc2.precision);
   Rng rng(1);
   Tdmpc2Agent agent(rc.tdmpc2, rng);
   b.parameters = agent.num_parameters();

@@ -48,15 +48,15 @@ void copy_refs(const std::vector<StateRef>& from, const std::vector<StateRef>& t
 
 }  // namespace
 
-void check_precision(const RunConfig& rc) {
+void check_precision(MatmulPrecision p) {
   const char* why = "";
-  if (rc.agent.precision == MatmulPrecision::kBf16 && !bf16_available(&why))
+  if (p == MatmulPrecision::kBf16 && !bf16_available(&why))
     throw usage_error(std::string("matmul_precision bf16 cannot run here: ") + why,
                       "use --matmul-precision fp32 (the default)");
 }
 
 std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng) {
-  check_precision(rc);
+  check_precision(rc.agent.precision);
   // crossq-wn, crossq, sac and sr-sac are one implementation with different settings, as are
   // simba, bro and bro-fast (config.cc)
   if (is_residual_algo(rc.algo)) return std::make_unique<ResidualAgent>(rc.residual, rng);

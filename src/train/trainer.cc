@@ -127,7 +127,7 @@ void preflight(const nlohmann::json& cfg) {
   const nlohmann::json c = checked_config(cfg, "the run's settings");
   const TaskSpec sp = task_spec(c["task"]);
   const RunConfig rc = to_run_config(c, sp);
-  check_precision(rc);
+  check_precision(rc.agent.precision);
   check_memory(rc, sp);
 }
 

@@ -46,9 +46,9 @@ inline Rng stream(uint64_t seed, uint64_t salt) { return Rng(stream_seed(seed, s
 
 // creates the agent an algorithm names
 std::unique_ptr<Agent> make_agent(const RunConfig& rc, Rng& rng);
-// refuses (usage error) a bf16 run where bf16 products cannot run: no oneDNN, or a CPU without
+// refuses (usage error) bf16 where bf16 products cannot run: no oneDNN, or a CPU without
 // AVX512-BF16
-void check_precision(const RunConfig& rc);
+void check_precision(MatmulPrecision p);
 // names the first float array of the agent's state (parameters, moments, running statistics,
 // temperature) holding a NaN or Inf, e.g. "parameters of critic0 hold NaN (in critic0.w, element
 // 12)"; empty when all are finite
