@@ -180,8 +180,8 @@ TEST(TaskRewards, HumanoidStandingStillIsOneLyingIsZero) {
   EXPECT_NEAR(run->current_reward(), (5 * 0.5 + 1) / 6, 1e-12);
 }
 
-TEST(TaskRewards, MyoPoseAtTheTargetSucceedsAndEarnsTheBonus) {
-  for (const char* name : {"myo-pose", "myo-pose-hard"}) {
+TEST(TaskRewards, ArmPoseAtTheTargetSucceedsAndEarnsTheBonus) {
+  for (const char* name : {"arm-pose", "arm-pose-hard"}) {
     auto t = at_rest(name);
     Rng rng(3);
     std::vector<float> obs(t->spec().obs_dim);
@@ -199,8 +199,8 @@ TEST(TaskRewards, MyoPoseAtTheTargetSucceedsAndEarnsTheBonus) {
   }
 }
 
-TEST(TaskRewards, MyoReachTipAtTheTargetSucceeds) {
-  auto t = at_rest("myo-reach");
+TEST(TaskRewards, ArmReachTipAtTheTargetSucceeds) {
+  auto t = at_rest("arm-reach");
   Rng rng(4);
   std::vector<float> obs(t->spec().obs_dim);
   t->reset(rng, obs.data());
@@ -216,8 +216,8 @@ TEST(TaskRewards, MyoReachTipAtTheTargetSucceeds) {
   EXPECT_LT(t->current_reward(), -0.5);
 }
 
-TEST(TaskRewards, MyoActionsMapThroughTheSigmoidAndMoveTheArm) {
-  auto t = at_rest("myo-pose");
+TEST(TaskRewards, ArmActionsMapThroughTheSigmoidAndMoveTheArm) {
+  auto t = at_rest("arm-pose");
   EXPECT_EQ(t->spec().act_low[0], -1.f);
   EXPECT_EQ(t->spec().act_high[0], 1.f);
   Rng rng(5);

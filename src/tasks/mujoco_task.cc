@@ -36,6 +36,12 @@ std::string dmc_model_path(const std::string& file) {
   return asset_path(file);
 }
 
+std::string myo_model_path(const std::string& file) {
+  const char* env = std::getenv("CROSSQ_MYO_MODEL_DIR");
+  if (env && *env) return std::string(env) + "/" + file;
+  return asset_path("myohand/" + file);
+}
+
 void randomize_limited_and_rotational_joints(const mjModel* m, mjData* d, Rng& rng) {
   for (int j = 0; j < m->njnt; ++j) {
     const int a = m->jnt_qposadr[j];

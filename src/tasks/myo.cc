@@ -1,7 +1,7 @@
-// Muscle tasks in the MyoSuite style (Caggiano et al. 2022) on MuJoCo's sample arm26 (2 hinges, 6
-// muscles; Debian libmujoco-samples): myo-reach / myo-reach-hard (fixed / random fingertip
-// target) and myo-pose / myo-pose-hard (fixed / random joint target). MyoSuite's hand model
-// is not available, so thresholds are rescaled to the 1 m arm (docs/tasks.md).
+// A cheap muscle suite in the MyoSuite style (Caggiano et al. 2022) on MuJoCo's sample arm26 (2
+// hinges, 6 muscles; Debian libmujoco-samples): arm-reach / arm-reach-hard (fixed / random
+// fingertip target) and arm-pose / arm-pose-hard (fixed / random joint target), thresholds
+// rescaled to the 1 m arm (docs/tasks.md). MyoSuite's hand tasks are in myohand.cc.
 #include <cmath>
 #include <string>
 
@@ -24,7 +24,7 @@ constexpr double kFixedPose[2] = {0.8, 1.2};
 class MyoArm final : public MujocoTask {
  public:
   MyoArm(bool reach, bool random_target)
-      : MujocoTask(std::string(reach ? "myo-reach" : "myo-pose") + (random_target ? "-hard" : ""),
+      : MujocoTask(std::string(reach ? "arm-reach" : "arm-pose") + (random_target ? "-hard" : ""),
                    mujoco_sample_path("tendon_arm/arm26.xml"), kControlDt),
         reach_(reach),
         random_target_(random_target) {
@@ -33,7 +33,7 @@ class MyoArm final : public MujocoTask {
     const int geom = mj_name2id(m_, mjOBJ_GEOM, "forearm");
     if (geom < 0) throw Error("task '" + spec_.name + "': arm26.xml has no geom 'forearm'");
     forearm_ = m_->geom_bodyid[geom];
-    spec_.suite = "myo";
+    spec_.suite = "arm";
     spec_.episode_steps = 100;
     spec_.has_success = true;
     spec_.score = TaskSpec::Score::kSuccessRate;
@@ -149,10 +149,10 @@ class MyoArm final : public MujocoTask {
 
 }  // namespace
 
-std::unique_ptr<Task> make_myo_reach(bool random_target) {
+std::unique_ptr<Task> make_arm_reach(bool random_target) {
   return std::make_unique<MyoArm>(true, random_target);
 }
-std::unique_ptr<Task> make_myo_pose(bool random_target) {
+std::unique_ptr<Task> make_arm_pose(bool random_target) {
   return std::make_unique<MyoArm>(false, random_target);
 }
 

@@ -228,8 +228,9 @@ const std::vector<std::string>& suite_column_keys() {
 json suite_column(const std::string& algo, const std::string& suite) {
   // The seed paper's Table 1 gives these per algorithm for its two suites; an algorithm
   // without a Table 1 column (sac, crossq-original) follows the paper's suite conventions.
-  if (suite != "dmc" && suite != "myo") return json::object();
-  const bool myo = suite == "myo";
+  // the arm26 muscle suite follows the muscle (myo) conventions
+  if (suite != "dmc" && suite != "myo" && suite != "arm") return json::object();
+  const bool myo = suite == "myo" || suite == "arm";
   json c = {{"action_repeat", 2}, {"discount", myo ? 0.95 : 0.99}, {"warmup", 5000}};
   if (algo == "sr-sac") c["warmup"] = 10000;
   if (algo == "tdmpc2") {

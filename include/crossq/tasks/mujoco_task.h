@@ -21,6 +21,10 @@ std::string mujoco_sample_path(const std::string& file);
 // path of a DeepMind Control model: $CROSSQ_DMC_MODEL_DIR/file when that is set (dm_control's
 // suite folder: its own model files, whose names crossq's task code uses), else asset_path(file)
 std::string dmc_model_path(const std::string& file);
+// path of a MyoSuite hand model: $CROSSQ_MYO_MODEL_DIR/file when that is set (MyoSuite's
+// envs/myo/assets/hand folder, whose myohand_{pose,keyturn,hold,pen}.xml crossq's task code runs
+// on), else asset_path("myohand/" + file)
+std::string myo_model_path(const std::string& file);
 
 // dm_control's joint randomizer: limited hinge/slide ~ U(range); unlimited hinge
 // ~ U(-pi, pi); free and ball joints get a random quaternion (rand(4) normalized, as the

@@ -19,8 +19,12 @@ std::unique_ptr<Task> make_finger_turn(bool hard);
 std::unique_ptr<Task> make_fish_swim();
 // move_speed 0.5: walk; 5: run
 std::unique_ptr<Task> make_quadruped(double move_speed);
-std::unique_ptr<Task> make_myo_reach(bool random_target);
-std::unique_ptr<Task> make_myo_pose(bool random_target);
+// the arm26 muscle tasks (arm-reach, arm-pose and their -hard variants)
+std::unique_ptr<Task> make_arm_reach(bool random_target);
+std::unique_ptr<Task> make_arm_pose(bool random_target);
+// MyoSuite's ten hand tasks on crossq's muscle hand (myohand.cc)
+enum class MyoHandTask { kReach, kPose, kKeyTurn, kObjHold, kPenTwirl };
+std::unique_ptr<Task> make_myo_hand(MyoHandTask task, bool hard);
 
 // DMC suite settings shared by every DMC task (dm_control; the seed paper's Table 1)
 void set_dmc_spec(TaskSpec& spec);

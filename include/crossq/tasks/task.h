@@ -34,8 +34,10 @@ struct TaskSpec {
   double control_dt = 0.0;        // seconds per env step
   std::vector<float> act_low;     // (act_dim) lower action bounds
   std::vector<float> act_high;    // (act_dim) upper action bounds
-  std::string suite;              // "dmc", "myo", "builtin" or "custom": groups tasks in reports
+  std::string suite;              // "dmc", "myo", "arm", "builtin" or "custom": groups tasks in reports
   bool has_success = false;       // episodes report a `success` flag (muscle tasks)
+  bool random_start = true;       // the initial state depends on the seed (MyoSuite's fixed
+                                  // tasks start every episode from one state)
   // normalized score of an evaluation (rliable protocol): DMC return / 1000; muscle tasks the success
   // rate; other tasks (return - score_low) / (score_high - score_low), clipped to [0, 1]
   // an environment of the caller's own (suite "custom"): the return itself
