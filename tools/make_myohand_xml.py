@@ -201,6 +201,7 @@ def tendon_range(arms):
 def assets_xml():
     out = ['<mujoco>',
            '  <!-- written by tools/make_myohand_xml.py: defaults, tendons and muscles of the hand -->',
+           '  <compiler angle="radian"/>',
            '  <option timestep="0.002"/>',
            '  <size njmax="1000" nconmax="200"/>',
            '  <default>',

@@ -56,6 +56,7 @@ class MujocoTask : public Task {
   void observe(float* obs);
   // the reward of the current state (for tests on hand-set states, after set_physics_state)
   double current_reward() { return reward(); }
+  bool current_success() { return success(); }
   // runs mj_forward after a test wrote qpos/qvel directly
   void forward() { mj_forward(m_, d_); }
 
