@@ -357,6 +357,31 @@ TEST(MyoHand, HardVariantsDrawTheirTaskVariablesInMyoSuitesRanges) {
   }
 }
 
+TEST(MyoHand, MyoSuitesDoneEndsTheEpisodeOnlyWhenAskedFor) {
+  for (bool on : {false, true}) {
+    Env env(make_task("myo-obj-hold"));
+    EXPECT_TRUE(env.task().set_task_done(on));
+    Rng rng(0);
+    std::vector<float> obs(env.spec().obs_dim), a(env.spec().act_dim, 0.f);
+    env.reset(rng, obs.data());
+    int steps = 0;
+    bool terminated = false;
+    while (!terminated && steps < env.spec().episode_steps) {
+      const EnvStep r = env.step(a.data(), obs.data());
+      ++steps;
+      terminated = r.terminated;
+      // obs 49-51: goal - object; MyoSuite's done: more than 0.3 m apart
+      const double d = std::sqrt(obs[49] * obs[49] + obs[50] * obs[50] + obs[51] * obs[51]);
+      EXPECT_EQ(r.terminated, on && d > 0.3) << "step " << steps;
+    }
+    // with zero actions the object falls out of the palm: the episode ends early only when on
+    EXPECT_EQ(terminated, on);
+    EXPECT_EQ(steps < env.spec().episode_steps, on);
+  }
+  EXPECT_FALSE(make_task("cheetah-run")->set_task_done(true));
+  EXPECT_TRUE(make_task("cheetah-run")->set_task_done(false));
+}
+
 // A scripted muscle controller: joint-space PD torques, turned into activations by
 // non-negative least squares over each muscle's moment arms times its peak force (projected
 // gradient), then into actions by inverting MyoSuite's sigmoid

@@ -74,6 +74,8 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
       {"--steps 1000000000000 --replay-capacity 10000000000", "more than this machine's"},
       {"--seeds 3-1", "is not a list of seeds"},
       {"--no-such-flag 1", "no-such-flag"},
+      {"--task cheetah-run --set myo_done=true", "myo_done applies to the MyoSuite hand tasks (myo-*), not to 'cheetah-run'"},
+      {"--task myo-reach --algo tdmpc2 --set myo_done=true", "which tdmpc2 does not train on"},
   };
   for (const Case& c : cases) {
     const std::string out = base + "/out";

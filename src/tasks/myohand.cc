@@ -186,6 +186,16 @@ class MyoHand final : public MujocoTask {
     spec_.act_high.assign(m_->nu, 1.f);
   }
 
+  bool set_task_done(bool on) override {
+    task_done_ = on;
+    return true;
+  }
+  StepResult step(const float* action, float* obs) override {
+    StepResult r = MujocoTask::step(action, obs);
+    r.terminated = task_done_ && failed();
+    return r;
+  }
+
   // the dense reward's distance: reach |target - tips|, pose |target - q|, key-turn the key
   // angle, obj-hold |goal - object|, pen-twirl the cosine between pen and target axes
   double reach_distance() const {
@@ -230,7 +240,8 @@ class MyoHand final : public MujocoTask {
     return (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (norm3(a) * norm3(b));
   }
   // MyoSuite's `done`: the episode failed (tips too far from the target or the key, the object
-  // or the pen dropped); crossq's default episodes run the seed paper's fixed 100 steps anyway
+  // or the pen dropped); it ends an episode only with set_task_done(true) (config myo_done);
+  // by default episodes run the seed paper's fixed 100 steps
   bool failed() const {
     switch (task_) {
       case MyoHandTask::kReach: return after_first_steps() && reach_distance() > reach_far();
@@ -461,6 +472,7 @@ class MyoHand final : public MujocoTask {
 
   MyoHandTask task_;
   bool hard_;
+  bool task_done_ = false;
   int tip_[kTips] = {};
   int target_site_[kTips] = {-1, -1, -1, -1, -1};
   double reach_target_[kTips][3] = {};

@@ -107,6 +107,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"enc_lr_scale", T::kFloat, "the encoder's learning rate is critic_lr times this (tdmpc2)", 0, 100},
       {"grad_clip", T::kFloat, "gradient-norm clip of the model and of the policy prior (tdmpc2)", 1e-9, 1e9},
       {"pi_adam_eps", T::kFloat, "Adam epsilon of the policy prior (tdmpc2)", 0, 1},
+      {"myo_done", T::kBool, "end a MyoSuite hand task's episode as terminal at MyoSuite's `done` (a failure: fingertips far from the target or the key, the object or the pen dropped), as the authors' code and SimBa do; false: the seed paper's fixed 100-step episodes (myo-* tasks only)"},
       {"pretrain", T::kBool, "when the seed steps end, run as many updates as there were seed steps at once (tdmpc2)"},
       {"plan_iterations", T::kInt, "MPPI iterations per agent step; 2 more when |A| >= 20 (tdmpc2)", 1, 1000},
       {"plan_samples", T::kInt, "MPPI action sequences per iteration (tdmpc2)", 2, 1e6},
@@ -267,7 +268,7 @@ json algorithm_layer(const std::string& algo) {
   json c = {
       {"seed", 0}, {"eval_episodes", 5},
       {"replay_capacity", 1000000}, {"log_every", 1000}, {"threads", 2}, {"matmul_precision", "fp32"},
-      {"checkpoint_every", 25000},
+      {"checkpoint_every", 25000}, {"myo_done", false},
       {"utd", 1}, {"batch_size", 256}, {"policy_delay", 3},
       {"critic_hidden", 512}, {"critic_layers", 2}, {"actor_hidden", 256}, {"actor_layers", 2},
       {"critic_lr", 3e-4}, {"actor_lr", 3e-4}, {"temp_lr", 1e-4}, {"init_temperature", 1.0},
@@ -399,7 +400,7 @@ void upgrade_config(json& cfg) {
   // settings added after a run was written, with the values that reproduce how it ran
   static const std::pair<const char*, json> added[] = {
       {"init", "torch"}, {"log_std_min", -20.0}, {"lr_schedule", "constant"},
-      {"lr_final", 3e-5}, {"actor_bn_every_step", false}};
+      {"lr_final", 3e-5}, {"actor_bn_every_step", false}, {"myo_done", false}};
   if (!cfg.is_object()) return;
   for (const auto& [key, value] : added)
     if (!cfg.contains(key)) cfg[key] = value;

@@ -123,9 +123,22 @@ nlohmann::json checkpoint_settings(const Checkpoint& ck, const std::string& path
   return checked_config(cfg, "the settings in checkpoint " + path);
 }
 
+static void check_myo_done(const nlohmann::json& c, const std::string& suite) {
+  if (!c["myo_done"].get<bool>()) return;
+  if (suite != "myo")
+    throw usage_error("myo_done applies to the MyoSuite hand tasks (myo-*), not to '" +
+                          c["task"].get<std::string>() + "'",
+                      "drop --set myo_done=true, or train on a myo-* task");
+  if (c["algo"] == "tdmpc2")
+    throw usage_error("myo_done ends episodes at a terminal state, which tdmpc2 does not train on "
+                      "(TD-MPC2 is non-episodic)",
+                      "drop --set myo_done=true for tdmpc2");
+}
+
 void preflight(const nlohmann::json& cfg) {
   const nlohmann::json c = checked_config(cfg, "the run's settings");
   const TaskSpec sp = task_spec(c["task"]);
+  check_myo_done(c, sp.suite);
   const RunConfig rc = to_run_config(c, sp);
   check_precision(rc.agent.precision);
   check_memory(rc, sp);
@@ -139,6 +152,12 @@ Trainer::Trainer(const nlohmann::json& cfg, std::string run_dir, std::unique_ptr
     : cfg_(checked_config(cfg, "the run's settings")), dir_(std::move(run_dir)), lock_(std::move(lock)) {
   if (!task) task = make_task(cfg_["task"]);
   if (!eval_task) eval_task = make_task(cfg_["task"]);
+  if (cfg_["myo_done"].get<bool>()) {
+    check_myo_done(cfg_, task->spec().suite);
+    if (!task->set_task_done(true) || !eval_task->set_task_done(true))
+      throw usage_error("myo_done: task '" + task->spec().name + "' has no MyoSuite `done` condition",
+                        "drop --set myo_done=true, or train on a myo-* task");
+  }
   env_ = std::make_unique<Env>(std::move(task));
   eval_env_ = std::make_unique<Env>(std::move(eval_task));
   const TaskSpec& sp = env_->spec();

@@ -72,6 +72,10 @@ class Task {
   // target), for checkpoints; set_state restores it exactly
   virtual std::vector<double> state() const = 0;
   virtual void set_state(const std::vector<double>& state) = 0;
+  // MyoSuite's `done` (the episode failed: fingertips far from the target, the object or the
+  // pen dropped...) ends the episode as terminal when on; returns false for a task without
+  // such a condition (the default)
+  virtual bool set_task_done(bool on) { return !on; }
 };
 
 }  // namespace crossq
