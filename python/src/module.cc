@@ -128,6 +128,7 @@ py::dict spec_dict(const TaskSpec& sp) {
   d["act_high"] = sp.act_high;
   d["suite"] = sp.suite;
   d["has_success"] = sp.has_success;
+  d["random_start"] = sp.random_start;
   d["description"] = sp.description;
   py::dict defaults;
   defaults["steps"] = sp.defaults.steps;
@@ -192,7 +193,7 @@ PYBIND11_MODULE(_crossq, m) {
   m.def("task_names", &crossq::task_names, "names of every task, in a stable order (`crossq tasks`)");
   m.def("task_spec", [](const std::string& name) { return spec_dict(crossq::task_spec(name)); }, py::arg("name"),
         "a task's spec as a dict: name, obs_dim, act_dim, episode_steps, control_dt, act_low, act_high, suite, "
-        "has_success, description, defaults; 'custom' is the placeholder of an environment of your own");
+        "has_success, random_start, description, defaults; 'custom' is the placeholder of an environment of your own");
   m.def("algo_names", &crossq::algo_names, "the algorithms `algo=` accepts");
   m.def("option_specs", &option_list, "every setting: key, type, help, range, choices (`crossq train --help`)");
   m.def(

@@ -60,6 +60,7 @@ void add_tasks(CLI::App& app) {
                        {"episode_steps", sp.episode_steps},
                        {"control_dt", sp.control_dt},
                        {"has_success", sp.has_success},
+                       {"random_start", sp.random_start},
                        {"suite", sp.suite},
                        {"default_action_repeat", sp.defaults.action_repeat},
                        {"default_discount", sp.defaults.discount},
