@@ -7,8 +7,9 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
+#include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -182,6 +183,29 @@ TEST_F(RunSafety, ACheckpointsSettingsPassTheSameChecksAsFlags) {
     EXPECT_NE(r.output.find("the settings in checkpoint"), std::string::npos) << c.key << "\n" << r.output;
     EXPECT_EQ(snapshot(dir), before) << c.key;
   }
+}
+
+// a run written before later settings existed (no matmul_precision, no myo_done in its
+// checkpoint or its config.json) resumes with the values it ran with, to the same run
+TEST_F(RunSafety, ARunWrittenBeforeLaterSettingsExistedResumesToTheSameRun) {
+  const std::string dir = killed_copy("old_settings");
+  const char* later[] = {"matmul_precision", "myo_done"};
+  rewrite_checkpoint(dir + "/checkpoint.bin", [&](const std::string& name, std::string& bytes) {
+    if (name != "config") return;
+    nlohmann::json cfg = nlohmann::json::parse(bytes);
+    for (const char* k : later) cfg.erase(k);
+    bytes = cfg.dump();
+  });
+  nlohmann::json folder;
+  {
+    std::ifstream f(dir + "/config.json");
+    folder = nlohmann::json::parse(f);
+  }
+  for (const char* k : later) folder.erase(k);
+  std::ofstream(dir + "/config.json") << folder.dump(2) << "\n";
+  const Result r = run("timeout 120 " + std::string(CROSSQ_BINARY) + " train --quiet --resume " + dir, false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_run(ref_dir_, dir);
 }
 
 TEST_F(RunSafety, ResumingWithCheckpointEveryZeroFinishesTheRun) {

@@ -8,6 +8,25 @@
 namespace crossq {
 namespace {
 
+// a checkpoint written before later settings existed (init ... matmul_precision, myo_done and
+// TD-MPC2's keys) still resumes: upgrade_config fills them with the values it ran with
+TEST(Settings, ACheckpointWrittenBeforeLaterSettingsExistedStillPassesTheChecks) {
+  for (const char* task : {"cheetah-run", "myo-reach"}) {
+    const nlohmann::json full = default_config("crossq-wn", task);
+    nlohmann::json old = full;
+    for (const char* k : {"init", "log_std_min", "lr_schedule", "lr_final", "actor_bn_every_step", "myo_done",
+                          "matmul_precision", "horizon", "plan_eval", "pretrain"})
+      old.erase(k);
+    EXPECT_THROW(checked_config(old, "old run"), Error);
+    upgrade_config(old);
+    const nlohmann::json checked = checked_config(old, "old run");
+    EXPECT_EQ(checked["matmul_precision"], "fp32");
+    EXPECT_EQ(checked["myo_done"], false);
+    EXPECT_EQ(checked["init"], full["init"]);
+    EXPECT_EQ(checked["horizon"], full["horizon"]);
+  }
+}
+
 TEST(Settings, FileThenSetThenFlagsEachRecordedInSources) {
   GivenSettings g;
   g.file_label = "--config f.json";

@@ -400,7 +400,8 @@ void upgrade_config(json& cfg) {
   // settings added after a run was written, with the values that reproduce how it ran
   static const std::pair<const char*, json> added[] = {
       {"init", "torch"}, {"log_std_min", -20.0}, {"lr_schedule", "constant"},
-      {"lr_final", 3e-5}, {"actor_bn_every_step", false}, {"myo_done", false}};
+      {"lr_final", 3e-5}, {"actor_bn_every_step", false}, {"myo_done", false},
+      {"matmul_precision", "fp32"}};
   if (!cfg.is_object()) return;
   for (const auto& [key, value] : added)
     if (!cfg.contains(key)) cfg[key] = value;

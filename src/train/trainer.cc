@@ -365,8 +365,11 @@ void RunLoop::read_state(const Checkpoint& ck) {
 std::pair<LogMark, LogMark> RunLoop::check_against_folder(const Checkpoint& ck) {
   // the settings: the checkpoint's, the folder's config.json and the ones this session runs
   // with agree on everything but the session keys (threads, checkpoint_every)
-  const nlohmann::json ck_cfg = nlohmann::json::parse(ck.get("config"), nullptr, false);
+  nlohmann::json ck_cfg = nlohmann::json::parse(ck.get("config"), nullptr, false);
   if (ck_cfg.is_discarded() || !ck_cfg.is_object()) throw refuse("its checkpoint holds no valid settings");
+  // a checkpoint written before later settings existed: their values as it ran (the folder's
+  // config.json and the session's settings are upgraded the same way)
+  upgrade_config(ck_cfg);
   if (!ck_cfg.contains("run_id") || !ck.has("run"))
     throw refuse("its checkpoint was written by an earlier crossq that recorded no run id or log checksums, "
                  "so it cannot be checked against the folder");
@@ -378,6 +381,7 @@ std::pair<LogMark, LogMark> RunLoop::check_against_folder(const Checkpoint& ck) 
   } catch (const Error& e) {
     throw refuse(e.what());
   }
+  upgrade_config(folder_cfg);
   if (const std::string d = config_difference(ck_cfg, "checkpoint.bin", folder_cfg, "config.json"); !d.empty())
     throw refuse("checkpoint.bin belongs to another run: " + d);
   // the logs hold, byte for byte, what they held when the checkpoint was written
