@@ -7,11 +7,13 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "crossq/agents/crossq_agent.h"
+#include "crossq/nn/fused.h"
 #include "golden_fixture.h"
 
 namespace crossq {
@@ -47,7 +49,12 @@ double compare(const std::string& name, const float* got, const std::vector<doub
   return maxdiff / scale;
 }
 
-class GoldenTest : public ::testing::TestWithParam<int> {};
+// (threads, reference kernels): the fused kernels (the default) and their plain references
+class GoldenTest : public ::testing::TestWithParam<std::tuple<int, bool>> {
+ protected:
+  void SetUp() override { nn::set_reference_kernels(std::get<1>(GetParam())); }
+  void TearDown() override { nn::set_reference_kernels(false); }
+};
 
 TEST_P(GoldenTest, CriticAndActorStepsMatchPyTorch) {
   const Fixture fx = load(CROSSQ_TESTDATA_DIR "/crossq_golden.bin");
@@ -56,7 +63,7 @@ TEST_P(GoldenTest, CriticAndActorStepsMatchPyTorch) {
   cfg.act_dim = 6;
   cfg.batch_size = 256;
   cfg.target_entropy = -3.f;
-  cfg.threads = GetParam();
+  cfg.threads = std::get<0>(GetParam());
   Rng rng(0);
   CrossQAgent agent(cfg, rng);
   for (int i = 0; i < 2; ++i) {
@@ -83,7 +90,8 @@ TEST_P(GoldenTest, CriticAndActorStepsMatchPyTorch) {
   const auto eps = to_f(fx["batch.eps"]);
 
   const double tol = 1e-4;
-  std::printf("critic step 1 (threads %d):\n", GetParam());
+  std::printf("critic step 1 (threads %d, %s kernels):\n", std::get<0>(GetParam()),
+              std::get<1>(GetParam()) ? "reference" : "fused");
   const double loss1 = agent.critic_update(b, next_eps.data());
   const float lossf = static_cast<float>(loss1);
   EXPECT_LT(compare("loss", &lossf, fx["step1.loss"]), tol);
@@ -127,7 +135,8 @@ TEST_P(GoldenTest, CriticAndActorStepsMatchPyTorch) {
   EXPECT_LT(compare("log_alpha", &agent.log_alpha(), fx["after.log_alpha"]), tol);
 }
 
-INSTANTIATE_TEST_SUITE_P(Threads, GoldenTest, ::testing::Values(1, 2));
+INSTANTIATE_TEST_SUITE_P(ThreadsAndKernels, GoldenTest,
+                         ::testing::Combine(::testing::Values(1, 2), ::testing::Bool()));
 
 }  // namespace
 }  // namespace crossq

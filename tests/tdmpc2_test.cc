@@ -256,9 +256,11 @@ TEST_P(Tdmpc2Golden, OnePlanningCallMatchesPyTorch) {
   EXPECT_EQ(agent.plan_choice(), static_cast<int>(fx.scalar("plan.choice")));
   EXPECT_LT(rel_diff("plan.action", action.data(), fx["plan.action"]), 3e-4);
   EXPECT_LT(rel_diff("plan.mean_action", agent.plan_mean(), fx["plan.mean_action"]), 3e-4);
-  for (const StateRef& s : agent.state())
-    if (s.name == "plan.prev_mean")
+  for (const StateRef& s : agent.state()) {
+    if (s.name == "plan.prev_mean") {
       EXPECT_LT(rel_diff("plan.new_prev_mean", static_cast<const float*>(s.data), fx["plan.new_prev_mean"]), 3e-4);
+    }
+  }
   // evaluation acts with the plan's mean
   std::vector<float> eval_action(A);
   agent.plan(obs.data(), false, 1, nz, true, eval_action.data());

@@ -214,10 +214,14 @@ void CrossQAgent::critic_step(int i) {
       for (long k = 0; k < t.size(); ++k) g[k] += 2.f * cfg_.critic_l2 * w[k];
     }
   }
-  nn::adamw_step(ps, {scheduled_lr(cfg_.critic_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
-  if (cfg_.weight_norm) nn::weight_norm_project(ps, cfg_.weight_norm_bias);
+  // AdamW, the WN projection and Polyak averaging in one sweep over the parameters
+  nn::StepFusion step;
+  step.weight_norm = cfg_.weight_norm;
+  step.weight_norm_bias = cfg_.weight_norm_bias;
+  step.target = cfg_.target_network ? targets_[i].params().w.data() : nullptr;
+  step.tau = cfg_.tau;
+  nn::adamw_project_polyak(ps, {scheduled_lr(cfg_.critic_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps}, step);
   if (cfg_.target_network) {
-    nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
     if (cfg_.norm == nn::Norm::kBatchRenorm) {  // target renorm reads running statistics
       auto& tr = targets_[i].running();
       nn::polyak_update(tr.data(), net.running().data(), static_cast<long>(tr.size()), cfg_.tau);
@@ -264,8 +268,10 @@ void CrossQAgent::actor_update(const Batch& batch, const float* eps, UpdateStats
   nn::tanh_gaussian_backward(dhead_.data(), dact_.data(), dlogp_.data(), head, eps, act_.data(),
                              B, A, cfg_.log_std_min);
   actor_.backward(dhead_.data(), true, nullptr);
-  nn::adamw_step(actor_.params(), {scheduled_lr(cfg_.actor_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps});
-  if (cfg_.weight_norm_actor) nn::weight_norm_project(actor_.params(), cfg_.weight_norm_bias);
+  nn::StepFusion step;
+  step.weight_norm = cfg_.weight_norm_actor;
+  step.weight_norm_bias = cfg_.weight_norm_bias;
+  nn::adamw_project_polyak(actor_.params(), {scheduled_lr(cfg_.actor_lr), cfg_.beta1, cfg_.beta2, cfg_.adam_eps}, step);
 
   // temperature
   stats.alpha_loss = temperature_step(log_alpha_, alpha_m_, alpha_steps_, logp_mean, cfg_.target_entropy,

@@ -254,8 +254,10 @@ double ResidualAgent::critic_update(const Batch& batch, const float* next_eps) {
     }
     critics_[i].backward(dz, true, nullptr);
     nn::ParamSet& ps = critics_[i].params();
-    nn::adamw_step(ps, opt);
-    nn::polyak_update(targets_[i].params().w.data(), ps.w.data(), ps.size(), cfg_.tau);
+    nn::StepFusion fuse;  // AdamW and Polyak averaging in one sweep
+    fuse.target = targets_[i].params().w.data();
+    fuse.tau = cfg_.tau;
+    nn::adamw_project_polyak(ps, opt, fuse);
   };
   on_critics(step);
   return C_ == 2 ? loss_[0] + loss_[1] : loss_[0];

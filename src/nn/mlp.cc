@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
+#include "crossq/nn/fused.h"
 #include "crossq/nn/layers.h"
 
 namespace crossq::nn {
@@ -57,6 +59,7 @@ Mlp::Mlp(const MlpConfig& cfg, Rng& rng) : cfg_(cfg) {
   d0_.assign(rows * wide, 0.f);
   d1_.assign(rows * wide, 0.f);
   scratch_.assign(2 * static_cast<size_t>(wide), 0.f);
+  dscratch_.assign(2 * static_cast<size_t>(wide), 0.0);
   reinitialize(rng);
 }
 
@@ -93,12 +96,18 @@ void Mlp::copy_from(const Mlp& other) {
   bn_updates_ = other.bn_updates_;
 }
 
-void Mlp::bn_forward(BnLayer& bn, float* out, const float* in, int N, Mode mode) {
+void Mlp::bn_forward(BnLayer& bn, float* out, float* in, int N, Mode mode, bool relu) {
   const float* gamma = ps_.param(bn.gamma);
   const float* beta = ps_.param(bn.beta);
   float* rmean = running_.data() + bn.run_offset;
   float* rvar = rmean + bn.C;
+  const bool fused = !reference_kernels();
   if (mode == Mode::kEval) {
+    if (fused) {
+      relu_batchnorm_forward_eval(out, in, scratch_.data(), gamma, beta, rmean, rvar, cfg_.bn_eps, N, bn.C, relu);
+      return;
+    }
+    if (relu) relu_forward(in, in, static_cast<long>(N) * bn.C);
     batchnorm_forward_eval(out, in, gamma, beta, rmean, rvar, cfg_.bn_eps, N, bn.C);
     return;
   }
@@ -110,6 +119,14 @@ void Mlp::bn_forward(BnLayer& bn, float* out, const float* in, int N, Mode mode)
                           cfg_.norm == Norm::kBatchRenorm && bn_updates_ >= cfg_.brn_warmup,
                           cfg_.brn_r_max,
                           cfg_.brn_d_max};
+  if (fused) {
+    // a target network's pass (frozen statistics) has no backward: its xhat is not kept
+    float* xhat = mode == Mode::kTrain ? bn.xhat.data() : nullptr;
+    relu_batchnorm_forward_train(out, in, xhat, bn.mean.data(), bn.rstd.data(), bn.r.data(), bn.d.data(),
+                                 dscratch_.data(), gamma, beta, run, N, bn.C, relu);
+    return;
+  }
+  if (relu) relu_forward(in, in, static_cast<long>(N) * bn.C);
   batchnorm_forward_train(out, bn.xhat.data(), bn.mean.data(), bn.rstd.data(), bn.r.data(),
                           bn.d.data(), in, gamma, beta, run, N, bn.C);
 }
@@ -118,21 +135,23 @@ const float* Mlp::forward(const float* x, int N, Mode mode) {
   last_x_ = x;
   last_n_ = N;
   last_mode_ = mode;
+  xhat_kept_ = mode != Mode::kTrainFrozen || reference_kernels();
   const int H = cfg_.hidden;
   const float* cur = x;
   int width = cfg_.in;
   if (has_bn_) {
-    bn_forward(in_bn_, x_bn_.data(), x, N, mode);
+    // no ReLU on the input, so the kernel only reads x
+    bn_forward(in_bn_, x_bn_.data(), const_cast<float*>(x), N, mode, false);
     cur = x_bn_.data();
   }
   for (Hidden& hl : hidden_) {
     float* a = hl.a.data();
     linear_forward(a, cur, ps_.param(hl.w), ps_.param(hl.b), N, width, H);
-    relu_forward(a, a, static_cast<long>(N) * H);
     if (has_bn_) {
-      bn_forward(hl.bn, hl.h.data(), a, N, mode);
+      bn_forward(hl.bn, hl.h.data(), a, N, mode, true);  // ReLU, then BN
       cur = hl.h.data();
     } else {
+      relu_forward(a, a, static_cast<long>(N) * H);
       cur = a;
     }
     width = H;
@@ -142,21 +161,46 @@ const float* Mlp::forward(const float* x, int N, Mode mode) {
   return out_.data();
 }
 
-void Mlp::bn_backward(BnLayer& bn, float* din, const float* dout, int N, bool param_grads) {
+void Mlp::bn_backward(BnLayer& bn, float* din, const float* dout, int N, bool param_grads, const float* relu_out,
+                      float* db) {
   const float* gamma = ps_.param(bn.gamma);
+  const long n = static_cast<long>(N) * bn.C;
+  const bool fused = !reference_kernels();
   if (last_mode_ == Mode::kEval) {
     // eval-mode BN: affine in its input; used for input gradients through held critics
     const float* rvar = running_.data() + bn.run_offset + bn.C;
+    if (fused) {
+      batchnorm_relu_backward_eval(din, db, scratch_.data(), dout, gamma, rvar, cfg_.bn_eps, relu_out, N, bn.C);
+      return;
+    }
     batchnorm_backward_eval(din, dout, gamma, rvar, cfg_.bn_eps, N, bn.C);
+  } else if (fused) {
+    batchnorm_relu_backward_train(din, param_grads ? ps_.grad(bn.gamma) : nullptr,
+                                  param_grads ? ps_.grad(bn.beta) : nullptr, db, scratch_.data(), dout,
+                                  bn.xhat.data(), bn.rstd.data(), bn.r.data(), bn.d.data(), gamma, relu_out, N,
+                                  bn.C);
     return;
+  } else {
+    batchnorm_backward_train(din, param_grads ? ps_.grad(bn.gamma) : nullptr,
+                             param_grads ? ps_.grad(bn.beta) : nullptr, scratch_.data(), dout,
+                             bn.xhat.data(), bn.rstd.data(), bn.r.data(), bn.d.data(), gamma, N,
+                             bn.C);
   }
-  batchnorm_backward_train(din, param_grads ? ps_.grad(bn.gamma) : nullptr,
-                           param_grads ? ps_.grad(bn.beta) : nullptr, scratch_.data(), dout,
-                           bn.xhat.data(), bn.rstd.data(), bn.r.data(), bn.d.data(), gamma, N,
-                           bn.C);
+  // the reference kernels: the ReLU's mask and the bias gradient in passes of their own
+  if (relu_out) relu_backward(din, din, relu_out, n);
+  if (db) {
+    std::fill(db, db + bn.C, 0.f);
+    for (int r = 0; r < N; ++r) {
+      const float* row = din + static_cast<long>(r) * bn.C;
+      for (int c = 0; c < bn.C; ++c) db[c] += row[c];
+    }
+  }
 }
 
 void Mlp::backward(const float* dout, bool param_grads, float* dx) {
+  if (!xhat_kept_)
+    throw std::logic_error("Mlp::backward after a Mode::kTrainFrozen forward: that pass keeps no BatchNorm "
+                           "cache; run the forward in Mode::kTrain to differentiate it");
   const int N = last_n_;
   const int H = cfg_.hidden;
   const int L = cfg_.layers;
@@ -175,19 +219,23 @@ void Mlp::backward(const float* dout, bool param_grads, float* dx) {
   for (int l = L - 1; l >= 0; --l) {
     Hidden& hl = hidden_[l];
     const long n = static_cast<long>(N) * H;
-    if (has_bn_) bn_backward(hl.bn, dcur, dcur, N, param_grads);
-    relu_backward(dcur, dcur, hl.a.data(), n);
+    // the BN's backward also does the ReLU's and sums the Linear's bias gradient
+    float* db = param_grads ? ps_.grad(hl.b) : nullptr;
+    if (has_bn_) {
+      bn_backward(hl.bn, dcur, dcur, N, param_grads, hl.a.data(), db);
+    } else {
+      relu_backward(dcur, dcur, hl.a.data(), n);
+    }
     const int fan_in = l == 0 ? cfg_.in : H;
     // layer 0's input gradient feeds dx, or the input BN's parameter gradients
     const bool need_din = l > 0 || dx != nullptr || (has_bn_ && param_grads);
     float* din = nullptr;
     if (need_din) din = (l == 0 && !has_bn_) ? dx : dnext;
-    linear_backward(din, param_grads ? ps_.grad(hl.w) : nullptr,
-                    param_grads ? ps_.grad(hl.b) : nullptr, dcur, layer_input(l),
+    linear_backward(din, param_grads ? ps_.grad(hl.w) : nullptr, has_bn_ ? nullptr : db, dcur, layer_input(l),
                     ps_.param(hl.w), N, fan_in, H);
     std::swap(dcur, dnext);
   }
-  if (has_bn_ && (dx || param_grads)) bn_backward(in_bn_, dx ? dx : dnext, dcur, N, param_grads);
+  if (has_bn_ && (dx || param_grads)) bn_backward(in_bn_, dx ? dx : dnext, dcur, N, param_grads, nullptr, nullptr);
 }
 
 double Mlp::dead_fraction() const {

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "crossq/nn/fused.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/core/parallel.h"
 
@@ -119,6 +124,121 @@ void weight_norm_project(ParamSet& ps, bool include_bias) {
       const float inv = static_cast<float>(1.0 / std::sqrt(ss));
       for (int c = 0; c < t.cols; ++c) row[c] *= inv;
       if (b) b[r] *= inv;
+    }
+  }
+}
+
+namespace {
+
+// the sum of squares of n floats, in double
+double sum_squares(const float* x, long n) {
+#if defined(__AVX512F__)
+  __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+  long i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512d lo = _mm512_cvtps_pd(_mm256_loadu_ps(x + i));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_loadu_ps(x + i + 8));
+    a0 = _mm512_fmadd_pd(lo, lo, a0);
+    a1 = _mm512_fmadd_pd(hi, hi, a1);
+  }
+  double ss = _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+#else
+  double ss = 0;
+  long i = 0;
+#endif
+  for (; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  return ss;
+}
+
+struct AdamConsts {
+  float step_size, inv_sqrt_bc2, b1, b2, eps;
+};
+
+// AdamW on n elements with one decay factor `keep` (the reference's loop)
+inline void adam_span(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g, long n,
+                      float keep, const AdamConsts& k) {
+  for (long i = 0; i < n; ++i) {
+    m[i] = k.b1 * m[i] + (1.f - k.b1) * g[i];
+    v[i] = k.b2 * v[i] + (1.f - k.b2) * g[i] * g[i];
+    const float denom = std::sqrt(v[i]) * k.inv_sqrt_bc2 + k.eps;
+    w[i] = w[i] * keep - k.step_size * m[i] / denom;
+  }
+}
+
+inline void polyak_span(float* __restrict target, const float* __restrict source, long n, float tau) {
+  const float keep = 1.f - tau;
+  for (long i = 0; i < n; ++i) target[i] = keep * target[i] + tau * source[i];
+}
+
+}  // namespace
+
+void adamw_project_polyak(ParamSet& ps, const AdamConfig& cfg, const StepFusion& f) {
+  if (reference_kernels()) {
+    adamw_step(ps, cfg);
+    if (f.weight_norm) weight_norm_project(ps, f.weight_norm_bias);
+    if (f.target) polyak_update(f.target, ps.w.data(), ps.size(), f.tau);
+    return;
+  }
+  ++ps.steps;
+  const double bc1 = 1.0 - std::pow(static_cast<double>(cfg.beta1), static_cast<double>(ps.steps));
+  const double bc2 = 1.0 - std::pow(static_cast<double>(cfg.beta2), static_cast<double>(ps.steps));
+  const AdamConsts k{static_cast<float>(cfg.lr / bc1), static_cast<float>(1.0 / std::sqrt(bc2)), cfg.beta1,
+                     cfg.beta2, cfg.eps};
+  float* w = ps.w.data();
+  float* m = ps.m.data();
+  float* v = ps.v.data();
+  const float* g = ps.g.data();
+  auto keep_of = [&](const Tensor& t) { return 1.f - cfg.lr * t.weight_decay; };
+  // elements [lo, hi) of every tensor that is not weight-normalized; WN rows go whole below
+  auto plain = [&](long lo, long hi) {
+    for (const Tensor& t : ps.tensors) {
+      if (f.weight_norm && t.weight_norm) continue;
+      const long t0 = std::max(lo, t.offset), t1 = std::min(hi, t.offset + t.size());
+      if (t0 >= t1) continue;
+      adam_span(w + t0, m + t0, v + t0, g + t0, t1 - t0, keep_of(t), k);
+      if (f.target) polyak_span(f.target + t0, w + t0, t1 - t0, f.tau);
+    }
+  };
+  if (!f.weight_norm) {
+    over_range(ps.size(), plain);
+    return;
+  }
+  // with WN (CrossQ + WN's critics and actor: one lane per network, no split)
+  for (size_t ti = 0; ti < ps.tensors.size(); ++ti) {
+    const Tensor& t = ps.tensors[ti];
+    if (!t.weight_norm) {
+      // a bias folded into the previous WN tensor's rows is handled there
+      const bool folded = f.weight_norm_bias && ti > 0 && ps.tensors[ti - 1].weight_norm && t.rows == 1 &&
+                          t.cols == ps.tensors[ti - 1].rows;
+      if (folded) continue;
+      plain(t.offset, t.offset + t.size());
+      continue;
+    }
+    const Tensor* bt = nullptr;
+    if (f.weight_norm_bias && ti + 1 < ps.tensors.size() && ps.tensors[ti + 1].rows == 1 &&
+        ps.tensors[ti + 1].cols == t.rows)
+      bt = &ps.tensors[ti + 1];
+    const float keep = keep_of(t);
+    const float bkeep = bt ? keep_of(*bt) : 1.f;
+    for (int r = 0; r < t.rows; ++r) {
+      const long o = t.offset + static_cast<long>(r) * t.cols;
+      adam_span(w + o, m + o, v + o, g + o, t.cols, keep, k);
+      double ss = sum_squares(w + o, t.cols);
+      const long bo = bt ? bt->offset + r : 0;
+      if (bt) {
+        adam_span(w + bo, m + bo, v + bo, g + bo, 1, bkeep, k);
+        ss += static_cast<double>(w[bo]) * w[bo];
+      }
+      if (ss > 0) {  // an all-zero row has no direction to keep
+        const float inv = static_cast<float>(1.0 / std::sqrt(ss));
+        float* row = w + o;
+        for (int c = 0; c < t.cols; ++c) row[c] *= inv;
+        if (bt) w[bo] *= inv;
+      }
+      if (f.target) {
+        polyak_span(f.target + o, w + o, t.cols, f.tau);
+        if (bt) polyak_span(f.target + bo, w + bo, 1, f.tau);
+      }
     }
   }
 }

@@ -9,7 +9,40 @@
 // float rounding, not bit for bit.
 #pragma once
 
+#include "crossq/nn/layers.h"
+
 namespace crossq::nn {
+
+// ---------------------------------------------------------------- CrossQ's BN trunk
+// The trunk's layer is Linear -> ReLU -> BatchNorm. These kernels take the Linear's output
+// `a` (N,C) and do the ReLU (in place on `a`, which the backward's ReLU mask reads) and the
+// BatchNorm together: the reference is relu_forward, then batchnorm_forward_train (or _eval),
+// four passes over memory; the fused form makes two (ReLU and both batch statistics in one,
+// summed in double; then the normalization). With relu false it is the BatchNorm alone (the
+// trunk's input BN). `dscratch` holds 2C doubles, `scratch` 2C floats.
+
+// train mode (batch statistics; running statistics updated when run.update). xhat may be
+// nullptr when no backward follows (target networks).
+void relu_batchnorm_forward_train(float* out, float* a, float* xhat, float* mean, float* rstd, float* r,
+                                  float* d, double* dscratch, const float* gamma, const float* beta,
+                                  const BatchNormRun<float>& run, int N, int C, bool relu);
+
+// eval mode (running statistics): out = relu(a) * s + t with s = gamma / sqrt(var + eps),
+// t = beta - mean * s per column
+void relu_batchnorm_forward_eval(float* out, float* a, float* scratch, const float* gamma, const float* beta,
+                                 const float* run_mean, const float* run_var, float eps, int N, int C, bool relu);
+
+// The backward of the pair: batchnorm_backward_train, then relu_backward with the mask
+// relu_out > 0 (relu_out nullptr: no ReLU), and, when db is not null, db = the column sums of
+// din (the gradient of the Linear's bias, which linear_backward would sum in another pass).
+// Two passes instead of four. din may alias dout.
+void batchnorm_relu_backward_train(float* din, float* dgamma, float* dbeta, float* db, float* scratch,
+                                   const float* dout, const float* xhat, const float* rstd, const float* r,
+                                   const float* d, const float* gamma, const float* relu_out, int N, int C);
+
+// eval-mode BN (input gradient only), then the ReLU mask and the column sums, in one pass
+void batchnorm_relu_backward_eval(float* din, float* db, float* scratch, const float* dout, const float* gamma,
+                                  const float* run_var, float eps, const float* relu_out, int N, int C);
 
 // LayerNorm over each row of `in` (N,C), then, when `mish`, Mish of the result:
 //   ln = gamma * xhat + beta, xhat = (in - mean) * rstd, out = mish(ln)

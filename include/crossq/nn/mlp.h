@@ -84,8 +84,12 @@ class Mlp {
     BnLayer bn;
   };
 
-  void bn_forward(BnLayer& bn, float* out, const float* in, int N, Mode mode);
-  void bn_backward(BnLayer& bn, float* din, const float* dout, int N, bool param_grads);
+  // ReLU (in place on `in`, when relu) then BN; the fused kernels unless reference_kernels()
+  void bn_forward(BnLayer& bn, float* out, float* in, int N, Mode mode, bool relu);
+  // BN's backward, then the ReLU mask of relu_out (nullptr: none) and db = column sums of din
+  // (nullptr: not wanted)
+  void bn_backward(BnLayer& bn, float* din, const float* dout, int N, bool param_grads, const float* relu_out,
+                   float* db);
   BnLayer make_bn(const std::string& name, int C);
 
   MlpConfig cfg_;
@@ -100,6 +104,8 @@ class Mlp {
   std::vector<float> out_;    // (rows, out)
   std::vector<float> d0_, d1_;  // (rows, max(H, in)) backward ping-pong
   std::vector<float> scratch_;  // (2 max(H, in))
+  std::vector<double> dscratch_;  // (2 max(H, in)) the fused BN's column sums
+  bool xhat_kept_ = true;  // false after a fused kTrainFrozen forward (no backward possible)
   std::vector<int> dense_;
   const float* last_x_ = nullptr;
   int last_n_ = 0;

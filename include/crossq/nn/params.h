@@ -59,6 +59,20 @@ void polyak_update(float* target, const float* source, long n, float tau);
 // L2 norm; with include_bias, the bias tensor registered right after it joins the row's vector
 void weight_norm_project(ParamSet& ps, bool include_bias = false);
 
+// The optimizer's three sweeps over the parameter buffer in one: adamw_step, then (when
+// weight_norm) weight_norm_project(ps, weight_norm_bias), then (when target is not null)
+// polyak_update(target, ps.w, ps.size(), tau). Each row of a WN tensor is stepped, projected
+// and averaged while it is in cache. Every element's arithmetic is the reference's; only the
+// row norms are summed in another order (vectorized, in double), so results agree to float
+// rounding. With reference_kernels() (nn/fused.h) it calls the three functions.
+struct StepFusion {
+  bool weight_norm = false;
+  bool weight_norm_bias = false;
+  float* target = nullptr;  // (ps.size()) Polyak target, or nullptr
+  float tau = 0.005f;
+};
+void adamw_project_polyak(ParamSet& ps, const AdamConfig& cfg, const StepFusion& f);
+
 // W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for dense weights and the bias after them (PyTorch's
 // Linear default); other tensors keep what they hold
 void init_uniform_fan_in(ParamSet& ps, int tensor, int bias_tensor, Rng& rng);
