@@ -44,6 +44,16 @@ TEST(Sweep, PlanRunSkipAndStatus) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("done, skipped"), std::string::npos) << r.output;
   EXPECT_EQ(slurp(run_dir(out) + "/eval.csv"), eval);
+  // published run folders keep their logs, not their checkpoints: still done, never rerun
+  for (const auto& e : fs::recursive_directory_iterator(out))
+    if (e.path().filename() == "checkpoint.bin") fs::remove(e.path());
+  r = run("sweep status " + file);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("8 of 8 runs done, 0 failed"), std::string::npos) << r.output;
+  r = run("sweep run " + file);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("starting"), std::string::npos) << r.output;
+  EXPECT_EQ(slurp(run_dir(out) + "/eval.csv"), eval);
   EXPECT_EQ(run("report " + out + " --out " + dir + "/report").status, 0);
   fs::remove_all(dir);
 }

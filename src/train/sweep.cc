@@ -272,12 +272,32 @@ const char* state_name(RunStatus::State s) {
   return "";
 }
 
+namespace {
+// env_step of the last row of a run's eval.csv (0 when it has none): a finished run's last
+// row is its final evaluation, at its `steps`. A published run folder keeps its logs without
+// its checkpoint, and must read as done.
+int64_t last_logged_env_step(const std::string& dir) {
+  std::ifstream f(dir + "/eval.csv");
+  std::string line, last;
+  if (!std::getline(f, line)) return 0;  // the header
+  while (std::getline(f, line))
+    if (!line.empty()) last = line;
+  try {
+    return last.empty() ? 0 : std::stoll(last.substr(0, last.find(',')));
+  } catch (const std::exception&) {
+    return 0;  // a torn last line: the run did not finish cleanly
+  }
+}
+}  // namespace
+
 RunStatus run_status(const SweepRun& run) {
   RunStatus st;
   if (!fs::exists(run.dir + "/config.json")) return st;  // waiting
   std::string counters;
   if (Checkpoint::peek(checkpoint_path(run.dir), "loop.counters", counters) && counters.size() >= sizeof(int64_t))
     std::memcpy(&st.env_step, counters.data(), sizeof(int64_t));
+  else
+    st.env_step = last_logged_env_step(run.dir);
   // another process holds the folder: it is running
   try {
     RunLock probe = RunLock::acquire(run.dir);

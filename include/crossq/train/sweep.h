@@ -49,7 +49,7 @@ Sweep load_sweep(const std::string& path);
 // where a run stands, read from its folder
 struct RunStatus {
   enum class State { kDone, kRunning, kWaiting, kInterrupted, kFailed, kCancelled } state = State::kWaiting;
-  int64_t env_step = 0;  // of its latest checkpoint (0 when there is none)
+  int64_t env_step = 0;  // of its latest checkpoint; without one, of the last row of eval.csv
   std::string error;     // kFailed: the last error line
 };
 RunStatus run_status(const SweepRun& run);
