@@ -242,5 +242,36 @@ TEST_P(NoAllocation, InLearnerActAndObserve) {
 
 INSTANTIATE_TEST_SUITE_P(Threads, NoAllocation, ::testing::Values(1, 2));
 
+// every product shape the seam may see, small ones included (a GEMM library's small-matrix
+// kernels may allocate where its large ones do not: OpenBLAS 0.3.21's AVX-512 ones do), every
+// transpose, beta 0 and 1
+TEST(NoAllocation, InEveryGemmShape) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer replaces malloc; the count runs in the plain build";
+#else
+  if (std::string(gemm_backend()) == "onednn") GTEST_SKIP() << "oneDNN's sgemm mallocs its packing buffers (docs/performance.md)";
+  const int sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 23, 24, 31, 32, 33, 48, 64, 88, 100, 128, 256, 512};
+  std::vector<float> A(size_t{1} << 20, 0.5f), B(size_t{1} << 20, 0.25f), C(size_t{1} << 20, 0.f);
+  gemm(false, false, 512, 512, 512, 1.f, A.data(), 512, B.data(), 512, 0.f, C.data(), 512);  // first touch
+  int shapes = 0;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (float beta : {0.f, 1.f})
+        for (int M : sizes)
+          for (int N : sizes)
+            for (int K : sizes) {
+              if (double(M) * N * K > 4e6) continue;
+              g_allocs = 0;
+              g_counting = true;
+              gemm(ta, tb, M, N, K, 1.f, A.data(), ta ? M : K, B.data(), tb ? K : N, beta, C.data(), N);
+              g_counting = false;
+              ++shapes;
+              ASSERT_EQ(g_allocs.load(), 0) << "a product allocates: ta " << ta << " tb " << tb << " M " << M << " N " << N
+                                            << " K " << K << " beta " << beta << " (" << gemm_detail() << ")";
+            }
+  EXPECT_GT(shapes, 100000);
+#endif
+}
+
 }  // namespace
 }  // namespace crossq

@@ -12,6 +12,9 @@
 #include "crossq/nn/params.h"
 #include "crossq/core/parallel.h"
 #include "crossq/core/rng.h"
+#include "cli_util.h"
+
+#include <nlohmann/json.hpp>
 
 namespace crossq {
 namespace {
@@ -215,6 +218,24 @@ TEST(Gemm, AdamWAndPolyakSplitOverTwoLanesMatchOneLane) {
   const double bc1 = 1 - std::pow(0.9, 5), bc2 = 1 - std::pow(0.999, 5);
   const double want = w0 * (1 - 1e-3 * 5e-3) - 1e-3 / bc1 * m / (std::sqrt(v) / std::sqrt(bc2) + 1e-8);
   EXPECT_NEAR(ref.w[k], want, 1e-6 * (1 + std::abs(want)));
+}
+
+// OpenBLAS picks its kernels from OPENBLAS_CORETYPE when that is set; crossq loads it with the
+// variable hidden, so a preset one (these machines preset Haswell) does not slow the products
+TEST(Gemm, OpenBlasKernelsFollowTheCpuWhateverOpenblasCoretypeSays) {
+  if (std::string(gemm_backend()) != "openblas") GTEST_SKIP() << "not an OpenBLAS build: " << gemm_detail();
+  auto detail = [](const std::string& env) {
+    const auto r = testutil::run(env + " " + CROSSQ_BINARY + " bench update --hidden 16 --batch 8 --seconds 0.01 --threads 1 --json",
+                                 false);
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(r.output.substr(r.output.find('{'))).at("gemm_detail").get<std::string>();
+  };
+  const std::string plain = detail("env -u OPENBLAS_CORETYPE");
+  const std::string preset = detail("OPENBLAS_CORETYPE=Prescott");
+  ASSERT_EQ(plain.rfind("openblas, ", 0), 0u) << plain;
+  EXPECT_EQ(plain.find("Prescott"), std::string::npos) << plain;
+  // the same kernels, and the note that the variable was not applied
+  EXPECT_EQ(preset, plain + " (chosen from the CPU; OPENBLAS_CORETYPE=Prescott was not applied)");
 }
 
 }  // namespace

@@ -60,7 +60,9 @@ TEST(GradCheck, Linear) {
     linear_backward(dx.data(), dw.data(), bias ? db.data() : nullptr, proj.data(), x.data(), w.data(), N, I, O);
     EXPECT_LT(check(x, fwd, proj, dx), kTol);
     EXPECT_LT(check(w, fwd, proj, dw), kTol);
-    if (bias) EXPECT_LT(check(b, fwd, proj, db), kTol);
+    if (bias) {
+      EXPECT_LT(check(b, fwd, proj, db), kTol);
+    }
   }
 }
 

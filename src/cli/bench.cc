@@ -34,7 +34,7 @@ void add_bench(CLI::App& app) {
       return;
     }
     fmt::print("critic update  obs {} act {}  critics 2 x {}-{}  batch {} (joint {} rows)  threads {}  gemm {} {}\n",
-               b->obs_dim, b->act_dim, b->hidden, b->hidden, b->batch, 2 * b->batch, b->threads, gemm_backend(), b->precision);
+               b->obs_dim, b->act_dim, b->hidden, b->hidden, b->batch, 2 * b->batch, b->threads, gemm_detail(), b->precision);
     fmt::print("  update       {:8.3f} ms   {:6.1f} GFLOP/s  ({:.3f} GFLOP of GEMM per update, {} updates)\n",
                b->ms_per_update, b->gflops, b->gflop, b->updates);
     fmt::print("  GEMM bound   {:8.3f} ms   {:6.1f} GFLOP/s  update / bound = {:.2f}\n", b->gemm_bound_ms,
@@ -98,13 +98,13 @@ void add_bench(CLI::App& app) {
   all->callback([aseconds, alljson] {
     std::vector<std::string> precisions = {"fp32"};
     if (bf16_available()) precisions.push_back("bf16");
-    nlohmann::json out = {{"gemm_backend", gemm_backend()}, {"update", nlohmann::json::array()},
+    nlohmann::json out = {{"gemm_backend", gemm_backend()}, {"gemm_detail", gemm_detail()}, {"update", nlohmann::json::array()},
                           {"loop", nlohmann::json::array()}, {"tdmpc2", nlohmann::json::array()}};
     auto say = [&](const std::string& line) {
       if (!*alljson) fmt::print("{}\n", line);
       std::fflush(stdout);
     };
-    say(fmt::format("crossq bench all  gemm {}  precisions {}", gemm_backend(), fmt::join(precisions, ", ")));
+    say(fmt::format("crossq bench all  gemm {}  precisions {}", gemm_detail(), fmt::join(precisions, ", ")));
     say("\n| update (obs / act) | lanes | precision | ms / update | GFLOP/s | GEMM bound (ms) | update / bound |");
     say("|---|---|---|---|---|---|---|");
     for (auto [o, a] : {std::pair<int, int>{67, 21}, {17, 6}})

@@ -28,8 +28,11 @@ extern "C" void omp_set_num_threads(int);
 #endif
 
 #ifdef CROSSQ_GEMM_OPENBLAS
-#include <cblas.h>
-extern "C" void openblas_set_num_threads(int);
+#include <cblas.h>  // for the types and constants only: the library is loaded at run time
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
 #endif
 #ifdef CROSSQ_GEMM_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
@@ -76,13 +79,69 @@ void eigen_gemm(bool ta, bool tb, int M, int N, int K, T alpha, const T* A, int 
 }
 
 #ifdef CROSSQ_GEMM_OPENBLAS
+// OpenBLAS, loaded by crossq at run time. OpenBLAS picks its kernels once, when it is loaded:
+// from OPENBLAS_CORETYPE when that is set, else from the CPU (CPUID). Machines that preset
+// OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU lose 17-45% of the products' speed to the AVX2
+// kernels, so crossq loads the library itself with the variable hidden for the moment of the
+// load (and restored at once): the kernels follow the CPU, on any machine. Were OpenBLAS already
+// loaded by something else in the process, dlopen returns that copy with its own choice; the
+// kernel name in gemm_detail() says what runs. Without the library, crossq's products run on
+// Eigen and gemm_detail() says why.
+struct OpenBlas {
+  decltype(&cblas_sgemm) sgemm = nullptr;
+  std::string detail;
+};
+
+const OpenBlas& openblas() {
+  static const OpenBlas lib = [] {
+    OpenBlas o;
+    const char* preset = std::getenv("OPENBLAS_CORETYPE");
+    const std::string saved = preset ? preset : "";
+    if (preset) unsetenv("OPENBLAS_CORETYPE");
+    void* h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+    const char* err = h ? nullptr : dlerror();
+    if (preset) setenv("OPENBLAS_CORETYPE", saved.c_str(), 1);
+    if (!h) {
+      o.detail = std::string("eigen: OpenBLAS could not be loaded (") + (err ? err : "?") +
+                 "); install libopenblas0-pthread (scripts/install-deps.sh) for the faster products";
+      return o;
+    }
+    o.sgemm = reinterpret_cast<decltype(&cblas_sgemm)>(dlsym(h, "cblas_sgemm"));
+    auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+    auto corename = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_corename"));
+    if (!o.sgemm || !set_threads) {
+      o.sgemm = nullptr;
+      o.detail = "eigen: the loaded libopenblas.so.0 lacks cblas_sgemm or openblas_set_num_threads";
+      return o;
+    }
+    set_threads(1);  // the lanes are the parallelism (its setting is process-wide)
+    o.detail = std::string("openblas, ") + (corename ? corename() : "unknown") + " kernels";
+    if (preset) o.detail += " (chosen from the CPU; OPENBLAS_CORETYPE=" + saved + " was not applied)";
+    return o;
+  }();
+  return lib;
+}
+
+// OpenBLAS 0.3.21's small-matrix path for AVX-512 (SkylakeX, Cooperlake, Sapphire Rapids
+// kernels; taken when M N K <= 100^3) mallocs a buffer on every call of its no-transpose kernel
+// when the column-major row count (our N) leaves a remainder of 1-8 rows past a multiple of 16
+// and K >= 32: measured over every shape and transpose of a grid by counting malloc
+// (NoAllocation.InEveryGemmShape). Those products (a small network's first-layer dX, for
+// example) run on Eigen, which does not allocate.
+bool openblas_small_kernel_allocates(bool ta, bool tb, int M, int N, int K) {
+  const int rest = N % 16;
+  return !ta && !tb && rest >= 1 && rest <= 8 && K >= 32 && double(M) * N * K <= 1e6;
+}
+
 void backend_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
                   const float* B, int ldb, float beta, float* C, int ldc) {
-  if (N == 1 || M == 1) {  // matrix-vector shapes: BLAS GEMM is slow here (about 8 GFLOP/s measured)
+  const auto sgemm = openblas().sgemm;
+  // matrix-vector shapes: BLAS GEMM is slow here (about 8 GFLOP/s measured)
+  if (N == 1 || M == 1 || !sgemm || openblas_small_kernel_allocates(ta, tb, M, N, K)) {
     eigen_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
+  sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
               K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 #elif defined(CROSSQ_GEMM_ONEDNN)
@@ -242,13 +301,16 @@ void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, in
 }
 
 #ifdef CROSSQ_GEMM_OPENBLAS
-const char* gemm_backend() { return "openblas"; }
-void gemm_set_single_threaded() { openblas_set_num_threads(1); }
+const char* gemm_backend() { return openblas().sgemm ? "openblas" : "eigen"; }
+const char* gemm_detail() { return openblas().detail.c_str(); }
+void gemm_set_single_threaded() { (void)openblas(); }  // loads it (single-threaded) on first use
 #elif defined(CROSSQ_GEMM_ONEDNN)
 const char* gemm_backend() { return "onednn"; }
+const char* gemm_detail() { return "onednn sgemm, JIT-compiled for this CPU"; }
 void gemm_set_single_threaded() { omp_set_num_threads(1); }  // per thread: each lane calls it
 #else
 const char* gemm_backend() { return "eigen"; }
+const char* gemm_detail() { return "eigen, compiled for this build's -march"; }
 void gemm_set_single_threaded() {}
 #endif
 

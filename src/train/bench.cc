@@ -80,7 +80,8 @@ struct GemmSet {
 
 nlohmann::json UpdateBench::to_json() const {
   return {{"obs_dim", obs_dim}, {"act_dim", act_dim}, {"hidden", hidden}, {"batch", batch},
-          {"threads", threads}, {"gemm_backend", gemm_backend()}, {"matmul_precision", precision}, {"updates", updates},
+          {"threads", threads}, {"gemm_backend", gemm_backend()}, {"gemm_detail", gemm_detail()},
+          {"matmul_precision", precision}, {"updates", updates},
           {"ms_per_update", ms_per_update}, {"gflop_per_update", gflop}, {"gflops", gflops},
           {"gemm_bound_ms", gemm_bound_ms},
           {"update_over_gemm_bound", gemm_bound_ms > 0 ? ms_per_update / gemm_bound_ms : 0.0}};

@@ -59,8 +59,11 @@ const char* matmul_precision_name(MatmulPrecision p);
 // `why` says which is missing.
 bool bf16_available(const char** why = nullptr);
 
-// the backend's name, for benchmarks and logs: "eigen" or "openblas"
+// the backend's name, for benchmarks and logs: "openblas" (the default build), "eigen" or
+// "onednn"; "eigen" too when an OpenBLAS build could not load the library
 const char* gemm_backend();
+// the backend with its kernels, e.g. "openblas, Cooperlake kernels", or why it fell back
+const char* gemm_detail();
 // keeps the backend single-threaded (crossq parallelizes over critics instead)
 void gemm_set_single_threaded();
 
