@@ -238,5 +238,54 @@ TEST(Gemm, OpenBlasKernelsFollowTheCpuWhateverOpenblasCoretypeSays) {
   EXPECT_EQ(preset, plain + " (chosen from the CPU; OPENBLAS_CORETYPE=Prescott was not applied)");
 }
 
+// GemmRecording sees what each lane runs: a split product as its two halves, one per lane
+TEST(Gemm, RecordingSeesEachLanesProducts) {
+  LanePair lanes(2, &gemm_set_single_threaded);
+  const int M = 256, N = 128, K = 128;
+  std::vector<float> A(M * K, 0.5f), B(K * N, 0.25f), C(M * N);
+  std::vector<GemmCall> calls;
+  {
+    GemmRecording rec;
+    EXPECT_THROW(GemmRecording second, std::logic_error);  // one at a time
+    gemm(false, true, 3, N, K, 1.f, A.data(), K, B.data(), K, 0.f, C.data(), N);  // not split: lane 0
+    GemmSplit split(&lanes);
+    gemm(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N);
+    calls = rec.calls();
+  }
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_TRUE(calls[0].trans_b && calls[0].M == 3 && calls[0].lane == 0);
+  int rows[2] = {0, 0};
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(calls[i].N, N);
+    EXPECT_EQ(calls[i].K, K);
+    rows[calls[i].lane] += calls[i].M;
+  }
+  EXPECT_EQ(rows[0], 128);
+  EXPECT_EQ(rows[1], 128);
+  // nothing is recorded once the recording has ended
+  GemmRecording again;
+  gemm(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N);
+  EXPECT_EQ(again.calls().size(), 1u);
+}
+
+// `crossq bench update --algo`: another algorithm's whole update against the recorded products;
+// sizes are that algorithm's, and what does not apply is refused
+TEST(Gemm, BenchUpdateOfAnotherAlgorithmReportsItsRecordedBound) {
+  const auto r = testutil::run(std::string(CROSSQ_BINARY) + " bench update --algo bro-fast --obs 5 --act 2 --seconds 0.01 --threads 2 --json", false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_EQ(j.at("algo"), "bro-fast");
+  EXPECT_GT(j.at("products").get<int>(), 10);
+  EXPECT_GT(j.at("gflop_per_update").get<double>(), 0.0);
+  EXPECT_GT(j.at("gemm_bound_ms").get<double>(), 0.0);
+  EXPECT_LT(j.at("gemm_bound_ms").get<double>(), j.at("ms_per_update").get<double>() * 1.5);
+  EXPECT_EQ(j.at("batch").get<int>(), 128);  // BRO's own batch size
+  for (const std::string bad : {"--algo simba --hidden 64", "--algo tdmpc2", "--algo nope"}) {
+    const auto e = testutil::run(std::string(CROSSQ_BINARY) + " bench update --seconds 0.01 " + bad, false);
+    EXPECT_EQ(e.status, 2) << bad << ": " << e.output;
+    EXPECT_NE(e.output.find("error"), std::string::npos) << e.output;
+  }
+}
+
 }  // namespace
 }  // namespace crossq

@@ -10,15 +10,20 @@
 #include "crossq/train/config.h"
 #include "crossq/cli/cli.h"
 #include "crossq/nn/gemm.h"
+#include "crossq/core/error.h"
 
 namespace crossq::cli {
 
 void add_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure throughput");
   cmd->require_subcommand(1);
-  auto* upd = cmd->add_subcommand("update", "Time one CrossQ + WN critic update and its GEMM-only bound");
+  auto* upd = cmd->add_subcommand("update", "Time one CrossQ + WN critic update (or another algorithm's whole update) and its GEMM-only bound");
   auto b = std::make_shared<UpdateBench>();
   auto json = std::make_shared<bool>(false);
+  upd->add_option("--algo", b->algo,
+                  "crossq-wn: its critic update at --hidden / --batch; any other algorithm but tdmpc2: one whole update at "
+                  "its default sizes")
+      ->capture_default_str();
   upd->add_option("--obs", b->obs_dim, "observation size")->capture_default_str()->check(CLI::Range(1, 100000));
   upd->add_option("--act", b->act_dim, "action size")->capture_default_str()->check(CLI::Range(1, 100000));
   upd->add_option("--hidden", b->hidden, "critic hidden units")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -27,10 +32,27 @@ void add_bench(CLI::App& app) {
   upd->add_option("--seconds", b->min_seconds, "minimum measuring time per figure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
   upd->add_option("--matmul-precision", b->precision, "precision of the products: fp32 | bf16")->capture_default_str()->check(CLI::IsMember({"fp32", "bf16"}));
   upd->add_flag("--json", *json, "print one JSON object");
-  upd->callback([b, json] {
+  upd->callback([b, json, upd] {
+    if (b->algo != "crossq-wn") {
+      validate_config(default_config(b->algo, "cheetah-run"));  // names an unknown algorithm
+      for (const char* f : {"--hidden", "--batch"})
+        if (upd->count(f) > 0)
+          throw usage_error(fmt::format("{} applies to --algo crossq-wn only", f),
+                            fmt::format("{} runs its default sizes here; drop {} (or time its loop: crossq bench loop --algo {})",
+                                        b->algo, f, b->algo));
+    }
     run_update_bench(*b);
     if (*json) {
       fmt::print("{}\n", b->to_json().dump());
+      return;
+    }
+    if (b->algo != "crossq-wn") {
+      fmt::print("{} update (critics, actor, temperature)  obs {} act {}  hidden {}  batch {}  threads {}  gemm {} {}\n", b->algo,
+                 b->obs_dim, b->act_dim, b->hidden, b->batch, b->threads, gemm_detail(), b->precision);
+      fmt::print("  update       {:8.3f} ms   {:6.1f} GFLOP/s  ({:.3f} GFLOP in {} products per update, {} updates)\n",
+                 b->ms_per_update, b->gflops, b->gflop, b->products, b->updates);
+      fmt::print("  GEMM bound   {:8.3f} ms   {:6.1f} GFLOP/s  update / bound = {:.2f}  (the recorded products alone)\n",
+                 b->gemm_bound_ms, b->gflop / (b->gemm_bound_ms * 1e-3), b->ms_per_update / b->gemm_bound_ms);
       return;
     }
     fmt::print("critic update  obs {} act {}  critics 2 x {}-{}  batch {} (joint {} rows)  threads {}  gemm {} {}\n",
@@ -119,6 +141,20 @@ void add_bench(CLI::App& app) {
           run_update_bench(u);
           out["update"].push_back(u.to_json());
           say(fmt::format("| crossq-wn {} / {} | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", o, a, t, p, u.ms_per_update,
+                          u.gflops, u.gemm_bound_ms, u.ms_per_update / u.gemm_bound_ms));
+        }
+    // the residual agents' whole updates (critics, actor, temperature) at their default sizes
+    for (const char* algo : {"simba", "bro-fast"})
+      for (int t : {1, 2})
+        for (const auto& p : precisions) {
+          UpdateBench u;
+          u.algo = algo;
+          u.threads = t;
+          u.precision = p;
+          u.min_seconds = *aseconds;
+          run_update_bench(u);
+          out["update"].push_back(u.to_json());
+          say(fmt::format("| {} 67 / 21 (whole update) | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", algo, t, p, u.ms_per_update,
                           u.gflops, u.gemm_bound_ms, u.ms_per_update / u.gemm_bound_ms));
         }
     say("\n| training loop, cheetah-run, 2 lanes | precision | env steps/s | ms per update | outside updates |");

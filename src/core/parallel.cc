@@ -7,6 +7,11 @@ uint32_t& lane_context() {
   return word;
 }
 
+namespace {
+thread_local int t_lane = 0;
+}  // namespace
+int lane_index() { return t_lane; }
+
 LanePair::LanePair(int threads, void (*thread_init)()) : threads_(threads >= 2 ? 2 : 1), thread_init_(thread_init) {
   if (thread_init_) thread_init_();
   if (threads_ == 2) worker_ = std::thread([this] { worker_loop(); });
@@ -22,6 +27,7 @@ LanePair::~LanePair() {
 }
 
 void LanePair::worker_loop() {
+  t_lane = 1;
   if (thread_init_) thread_init_();
   uint32_t seen = 0;
   for (;;) {

@@ -6,8 +6,10 @@
 
 #include "crossq/core/parallel.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -265,9 +267,19 @@ LanePair* GemmSplit::active() { return t_split; }
 
 namespace {
 
+struct Recorder {
+  std::mutex mu;
+  std::vector<GemmCall> calls;
+};
+std::atomic<Recorder*> g_recorder{nullptr};
+
 // one product on this thread, in the thread's precision
 void lane_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
                const float* B, int ldb, float beta, float* C, int ldc) {
+  if (Recorder* r = g_recorder.load(std::memory_order_relaxed)) {
+    std::lock_guard<std::mutex> lock(r->mu);
+    r->calls.push_back({ta, tb, M, N, K, lane_index()});
+  }
 #ifdef CROSSQ_HAVE_BF16
   if ((lane_context() & kPrecisionMask) == static_cast<uint32_t>(MatmulPrecision::kBf16) && M > 1 && N > 1 && K > 0) {
     bf16_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -278,6 +290,18 @@ void lane_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* 
 }
 
 }  // namespace
+
+GemmRecording::GemmRecording() {
+  Recorder* expected = nullptr;
+  if (!g_recorder.compare_exchange_strong(expected, new Recorder))
+    throw std::logic_error("GemmRecording: one recording at a time");
+}
+GemmRecording::~GemmRecording() { delete g_recorder.exchange(nullptr); }
+std::vector<GemmCall> GemmRecording::calls() const {
+  Recorder* r = g_recorder.load();
+  std::lock_guard<std::mutex> lock(r->mu);
+  return r->calls;
+}
 
 void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {

@@ -18,6 +18,7 @@
 #include "crossq/train/trainer.h"
 #include "crossq/nn/gemm.h"
 #include "crossq/core/parallel.h"
+#include "crossq/core/error.h"
 
 namespace crossq {
 
@@ -79,7 +80,7 @@ struct GemmSet {
 }  // namespace
 
 nlohmann::json UpdateBench::to_json() const {
-  return {{"obs_dim", obs_dim}, {"act_dim", act_dim}, {"hidden", hidden}, {"batch", batch},
+  return {{"algo", algo}, {"obs_dim", obs_dim}, {"act_dim", act_dim}, {"hidden", hidden}, {"batch", batch}, {"products", products},
           {"threads", threads}, {"gemm_backend", gemm_backend()}, {"gemm_detail", gemm_detail()},
           {"matmul_precision", precision}, {"updates", updates},
           {"ms_per_update", ms_per_update}, {"gflop_per_update", gflop}, {"gflops", gflops},
@@ -87,8 +88,86 @@ nlohmann::json UpdateBench::to_json() const {
           {"update_over_gemm_bound", gemm_bound_ms > 0 ? ms_per_update / gemm_bound_ms : 0.0}};
 }
 
+namespace {
+
+// one whole update of any agent but TD-MPC2, at the algorithm's default sizes
+void run_agent_update_bench(UpdateBench& b) {
+  if (b.algo == "tdmpc2")
+    throw usage_error("crossq bench update --algo tdmpc2: TD-MPC2 has its own benchmark", "run `crossq bench tdmpc2`");
+  nlohmann::json cfg = default_config(b.algo, "cheetah-run");  // the algorithm's paper-size defaults
+  cfg["threads"] = b.threads;
+  cfg["matmul_precision"] = b.precision;
+  validate_config(cfg);
+  TaskSpec ts;
+  ts.name = "bench";
+  ts.obs_dim = b.obs_dim;
+  ts.act_dim = b.act_dim;
+  ts.act_low.assign(static_cast<size_t>(b.act_dim), -1.f);
+  ts.act_high.assign(static_cast<size_t>(b.act_dim), 1.f);
+  const RunConfig rc = to_run_config(cfg, ts);
+  Rng rng(1);
+  std::unique_ptr<Agent> agent = make_agent(rc, rng);
+  agent->set_collect_dead_fraction(false);
+  b.batch = static_cast<int>(cfg["batch_size"].get<int64_t>());
+  b.hidden = static_cast<int>(cfg["critic_hidden"].get<int64_t>());
+  Batch batch(b.batch, b.obs_dim, b.act_dim);
+  for (auto& x : batch.obs) x = static_cast<float>(rng.normal());
+  for (auto& x : batch.next_obs) x = static_cast<float>(rng.normal());
+  for (auto& x : batch.act) x = static_cast<float>(rng.uniform(-1, 1));
+  for (auto& x : batch.reward) x = static_cast<float>(rng.uniform());
+  for (int i = 0; i < b.batch; ++i) agent->observe(&batch.obs[static_cast<size_t>(i) * b.obs_dim]);
+  for (int i = 0; i < 3; ++i) agent->update(batch, rng);  // warm caches
+  std::vector<GemmCall> calls;
+  {
+    GemmRecording rec;
+    agent->update(batch, rng);
+    calls = rec.calls();
+  }
+  int n = 0;
+  const auto t0 = Clock::now();
+  double el = 0;
+  while (el < b.min_seconds || n < 5) {
+    agent->update(batch, rng);
+    ++n;
+    el = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  b.updates = n;
+  b.ms_per_update = 1e3 * el / n;
+
+  // the bound: each lane's recorded products in order, both lanes at once, same precision
+  const GemmPrecision precision(rc.agent.precision);
+  std::vector<Shape> per_lane[2];
+  double f = 0;
+  for (const GemmCall& c : calls) {
+    per_lane[c.lane == 1 ? 1 : 0].push_back({c.trans_a, c.trans_b, c.M, c.N, c.K});
+    f += 2.0 * c.M * c.N * c.K;
+  }
+  b.products = static_cast<int>(calls.size());
+  b.gflop = f * 1e-9;
+  GemmSet sets[2] = {GemmSet(per_lane[0]), GemmSet(per_lane[1])};
+  LanePair lanes(b.threads, &gemm_set_single_threaded);
+  auto lane_job = [&](int i) { sets[i].run(); };
+  for (int i = 0; i < 3; ++i) lanes.run(lane_job);
+  int m = 0;
+  const auto t1 = Clock::now();
+  el = 0;
+  while (el < b.min_seconds || m < 5) {
+    lanes.run(lane_job);
+    ++m;
+    el = std::chrono::duration<double>(Clock::now() - t1).count();
+  }
+  b.gemm_bound_ms = 1e3 * el / m;
+  b.gflops = b.gflop / (b.ms_per_update * 1e-3);
+}
+
+}  // namespace
+
 void run_update_bench(UpdateBench& b) {
   gemm_set_single_threaded();
+  if (b.algo != "crossq-wn") {
+    run_agent_update_bench(b);
+    return;
+  }
   CrossQConfig cfg;
   cfg.obs_dim = b.obs_dim;
   cfg.act_dim = b.act_dim;
@@ -127,6 +206,7 @@ void run_update_bench(UpdateBench& b) {
   GemmSet actor(actor_shapes(b.batch, b.obs_dim, cfg.actor_hidden, b.act_dim));
   GemmSet crit[2] = {GemmSet(critic_shapes(R, D, b.hidden)), GemmSet(critic_shapes(R, D, b.hidden))};
   b.gflop = (flop(actor.shapes) + 2 * flop(crit[0].shapes)) * 1e-9;
+  b.products = static_cast<int>(actor.shapes.size() + 2 * crit[0].shapes.size());
   LanePair lanes(b.threads, &gemm_set_single_threaded);
   auto lane_job = [&](int i) { crit[i].run(); };
   for (int i = 0; i < 3; ++i) { actor.run(); lanes.run(lane_job); }

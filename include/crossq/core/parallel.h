@@ -14,6 +14,9 @@ namespace crossq {
 // precision here).
 uint32_t& lane_context();
 
+// which lane this thread is: 1 on a LanePair's worker, 0 on every other thread
+int lane_index();
+
 class LanePair {
  public:
   // threads 1: both lanes run on the caller, in order. `thread_init` runs on the caller now and

@@ -1,8 +1,10 @@
 // The one seam through which every matrix product goes. Row-major, BLAS-like semantics:
 //   C (M,N) = alpha * op(A) (M,K) * op(B) (K,N) + beta * C
-// op(X) is X or X^T per the trans flags; lda/ldb/ldc are row strides. The backend (Eigen's
-// own GEMM or CBLAS/OpenBLAS) is chosen at build time with -DCROSSQ_GEMM=eigen|openblas.
+// op(X) is X or X^T per the trans flags; lda/ldb/ldc are row strides. The backend is chosen at
+// build time with -DCROSSQ_GEMM=openblas (the default: OpenBLAS loaded at run time with the
+// kernels of the CPU) | eigen | onednn.
 #pragma once
+#include <vector>
 
 namespace crossq {
 
@@ -51,6 +53,24 @@ class GemmPrecision {
 
  private:
   unsigned prev_;
+};
+
+// While a GemmRecording is alive, every float product the seam computes (after a GemmSplit
+// has split it: what each lane actually runs) is recorded with its shape and lane. For
+// benchmarks: `crossq bench update` replays an update's products alone for its GEMM bound.
+// One recording at a time; recording takes a lock per product, so never in a timed run.
+struct GemmCall {
+  bool trans_a, trans_b;
+  int M, N, K;
+  int lane;  // lane_index() of the thread that ran it
+};
+class GemmRecording {
+ public:
+  GemmRecording();
+  ~GemmRecording();
+  GemmRecording(const GemmRecording&) = delete;
+  GemmRecording& operator=(const GemmRecording&) = delete;
+  std::vector<GemmCall> calls() const;  // in the order they ran (interleaved across lanes)
 };
 
 // "fp32" / "bf16"

@@ -7,6 +7,10 @@
 namespace crossq {
 
 struct UpdateBench {
+  // crossq-wn: one critic update at hidden / batch (the paper's size by default). Any other
+  // algorithm but tdmpc2: one whole agent update (critics, actor, temperature) at the
+  // algorithm's default sizes (hidden and batch are then the algorithm's, filled in)
+  std::string algo = "crossq-wn";
   int obs_dim = 67, act_dim = 21, hidden = 512, batch = 256, threads = 1;
   std::string precision = "fp32";  // of the products: fp32 | bf16
   double min_seconds = 2.0;  // measure at least this long
@@ -15,11 +19,15 @@ struct UpdateBench {
   double gflop = 0;          // GEMM FLOP of one update, in GFLOP
   double gflops = 0;         // gflop / time
   double gemm_bound_ms = 0;  // the same GEMM shapes alone, same lanes
+  int products = 0;          // GEMM calls per update (what each lane runs)
   int updates = 0;
   nlohmann::json to_json() const;
 };
 
-// times CrossQ + WN critic updates at the given size; fills the results
+// times updates of b.algo; fills the results. The GEMM bound: crossq-wn's update's shapes
+// (the actor's on lane 0, then a critic's per lane); for other algorithms, the products one
+// update ran, recorded (GemmRecording) and replayed alone, each lane's in order, both lanes
+// at once (no synchronization between them: a lower bound)
 void run_update_bench(UpdateBench& b);
 
 struct LoopBench {
