@@ -124,7 +124,7 @@ TEST_F(RunSafety, EditedLogsAndSettingsFilesAreRefusedAndChangeNothing) {
       {"eval.csv replaced by a FIFO", [&] {
          fs::remove(dir + "/eval.csv");
          ASSERT_EQ(::mkfifo((dir + "/eval.csv").c_str(), 0644), 0);
-       }, "eval.csv is a FIFO, not a regular file"},
+       }, "eval.csv is a FIFO (named pipe), not a regular file"},
       {"config.json removed", [&] { fs::remove(dir + "/config.json"); }, "config.json: cannot read"},
       {"config.json of another setting", [&] {
          nlohmann::json c = nlohmann::json::parse(original.at("config.json"));

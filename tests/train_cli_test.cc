@@ -60,7 +60,7 @@ TEST(TrainCli, BadInputFailsAtOnceNamingTheKeyAndWritesNothing) {
       {"--steps 2.5", "'steps' must be an integer, got 2.5"},
       {"--config " + base + "/broken.json", "broken.json: not valid JSON"},
       {"--config " + base + "/missing.json", "--config " + base + "/missing.json: cannot read"},
-      {"--config " + base, "--config " + base + ": " + base + " is a directory, not a regular file"},
+      {"--config " + base, "--config " + base + ": " + base + " is a folder, not a regular file"},
       {"--config " + base + "/deep.json", "nested more than 64 levels deep"},
       {"--config " + base + "/task_number.json", "'task' must be a string"},
       // an empty value is an error naming the flag, never the default

@@ -74,17 +74,6 @@ std::string bytes_text(uint64_t n) {
   return fmt::format("{} bytes", n);
 }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a folder";
-  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  if (S_ISREG(mode)) return "a regular file";
-  return "of an unknown type";
-}
-
 // an open file descriptor, closed on scope exit
 class File {
  public:
@@ -114,7 +103,7 @@ File open_regular(const fs::path& file, uint64_t max_bytes, const char* what) {
                 "check the run folder was written by `crossq train`, or leave it out (--skip-bad)");
   auto check = [&](const struct stat& s) {
     if (!S_ISREG(s.st_mode))
-      throw Error(fmt::format("{} is {}, not a regular file", file.string(), kind_of(s.st_mode)),
+      throw Error(fmt::format("{} is {}, not a regular file", file.string(), file_type_text(s.st_mode)),
                   "a run folder holds the regular files `crossq train` writes; leave the run out (--skip-bad)");
     if (static_cast<uint64_t>(s.st_size) > max_bytes)
       throw Error(fmt::format("{} is {} bytes, over the {} limit for {}", file.string(), s.st_size,
@@ -426,7 +415,7 @@ std::vector<fs::path> find_run_dirs(const std::vector<std::string>& roots,
                         "pass folders written by `crossq train` (e.g. runs/)");
     }
     if (!S_ISDIR(st.st_mode))
-      throw usage_error(fmt::format("run path '{}' is {}, not a folder", printable(root), kind_of(st.st_mode)),
+      throw usage_error(fmt::format("run path '{}' is {}, not a folder", printable(root), file_type_text(st.st_mode)),
                         "pass run folders, or folders holding them (e.g. runs/)");
     std::error_code ec;
     fs::path base = fs::weakly_canonical(root, ec);

@@ -53,16 +53,6 @@ void fsync_folder(const std::string& path) {
 }
 
 // the kind of a non-regular file, for messages
-std::string file_kind(mode_t m) {
-  if (S_ISDIR(m)) return "a directory";
-  if (S_ISFIFO(m)) return "a FIFO";
-  if (S_ISCHR(m)) return "a character device";
-  if (S_ISBLK(m)) return "a block device";
-  if (S_ISSOCK(m)) return "a socket";
-  if (S_ISLNK(m)) return "a symbolic link";
-  return "not a regular file";
-}
-
 // this process's command line, for the lock file (who holds a run folder)
 std::string own_command() {
   std::ifstream f("/proc/self/cmdline", std::ios::binary);
@@ -212,7 +202,7 @@ std::string check_log(const std::string& path, LogMark mark) {
   const std::string name = fs::path(path).filename().string();
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return fmt::format("{} is missing ({})", name, errno_text());
-  if (!S_ISREG(st.st_mode)) return fmt::format("{} is {}, not a regular file", name, file_kind(st.st_mode));
+  if (!S_ISREG(st.st_mode)) return fmt::format("{} is {}, not a regular file", name, file_type_text(st.st_mode));
   if (st.st_size < mark.bytes)
     return fmt::format("{} holds {} bytes, the checkpoint recorded {}", name, st.st_size, mark.bytes);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -359,7 +349,7 @@ nlohmann::json read_json_file(const std::string& path, const std::string& label,
   auto bad = [&](const std::string& why) { return Error(fmt::format("{}: {}", label, why), hint, kExitUsage); };
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw bad(fmt::format("cannot read {} ({})", path, errno_text()));
-  if (!S_ISREG(st.st_mode)) throw bad(fmt::format("{} is {}, not a regular file", path, file_kind(st.st_mode)));
+  if (!S_ISREG(st.st_mode)) throw bad(fmt::format("{} is {}, not a regular file", path, file_type_text(st.st_mode)));
   if (st.st_size > kMaxBytes)
     throw bad(fmt::format("{} holds {} bytes, more than the {} a settings file may hold", path, st.st_size, kMaxBytes));
   std::ifstream f(path, std::ios::binary);
@@ -377,7 +367,7 @@ nlohmann::json read_config_json(const std::string& dir) {
   const std::string path = dir + "/config.json";
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    throw Error(fmt::format("{} is {}, not a regular file", path, file_kind(st.st_mode)),
+    throw Error(fmt::format("{} is {}, not a regular file", path, file_type_text(st.st_mode)),
                 "the run folder was modified; restore its config.json or start the run again", kExitUsage);
   return read_json_file(path, path, "the run folder was modified; restore its config.json or start the run again");
 }

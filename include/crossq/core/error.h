@@ -1,5 +1,7 @@
 // Errors that reach the user: what went wrong, where, and how to fix it.
 #pragma once
+#include <sys/stat.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +33,18 @@ class Error : public std::runtime_error {
 // bad input from the user (flags, config, names): exit status 2
 inline Error usage_error(const std::string& what, std::string hint = {}) {
   return Error(what, std::move(hint), kExitUsage);
+}
+
+// what a path is, for messages that refuse it: "a folder", "a FIFO (named pipe)", ...
+inline const char* file_type_text(mode_t mode) {
+  if (S_ISDIR(mode)) return "a folder";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISREG(mode)) return "a regular file";
+  return "of an unknown type";
 }
 
 }  // namespace crossq
