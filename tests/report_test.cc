@@ -127,6 +127,28 @@ TEST(ReportRuns, ReadsFixtureAndSplitsVariantsOnlyOnSettingsThatDiffer) {
   EXPECT_GT(r.diagnostics.param_norm[0], 0);
 }
 
+// the effective learning rate the report plots is the hidden (scale-invariant) layers': per
+// critic the mean of elr_layer<j> without the last (output) layer, then over critics; a file
+// without per-layer columns gives critic<c>/elr
+TEST(ReportRuns, EffectiveLearningRateIsTheHiddenLayersMean) {
+  const fs::path dir = copy_run("elr");
+  std::ofstream(dir / "train.csv") << "env_step,critic0/elr,critic0/elr_layer0,critic0/elr_layer1,critic0/elr_layer2,"
+                                      "critic1/elr,critic1/elr_layer0,critic1/elr_layer1,critic1/elr_layer2\n"
+                                      "1000,3,1,2,6,5,3,4,8\n"
+                                      "2000,1,,2,9,1,1,1,1\n";
+  std::vector<Excluded> excluded;
+  std::vector<report::Run> runs = load_runs({dir.string()}, false, excluded);
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(runs[0].diagnostics.elr.size(), 2u);
+  EXPECT_DOUBLE_EQ(runs[0].diagnostics.elr[0], (1.5 + 3.5) / 2);  // output layers (6, 8) left out
+  EXPECT_DOUBLE_EQ(runs[0].diagnostics.elr[1], (2.0 + 1.0) / 2);  // an empty cell is skipped
+  std::ofstream(dir / "train.csv") << "env_step,critic0/elr,critic1/elr\n1000,3,5\n";
+  runs = load_runs({dir.string()}, false, excluded);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_DOUBLE_EQ(runs[0].diagnostics.elr[0], 4.0);
+  fs::remove_all(dir.parent_path());
+}
+
 TEST(ReportRuns, IncompleteRunIsLeftOutByNameOrAlignedOnCommonSteps) {
   std::vector<Excluded> excluded;
   std::vector<std::string> notes;

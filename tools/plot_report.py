@@ -179,7 +179,7 @@ class Report:
 
     def diagnostics(self, fig_spec):
         panels = [("param_norm", "parameter norm", False), ("grad_norm", "gradient norm", False),
-                  ("elr", "effective learning rate", True),
+                  ("elr", "effective learning rate (hidden layers)", True),
                   ("dead_frac", "dead-neuron fraction", False)]
         fig, axes = plt.subplots(1, 4, figsize=(14, 3.4))
         for ax, (key, label, log) in zip(axes, panels):

@@ -330,6 +330,11 @@ bool is_critic_metric(const std::string& name) {
   for (size_t i = 6; i < slash; ++i)
     if (name[i] < '0' || name[i] > '9') return false;
   const std::string_view metric(name.data() + slash + 1, name.size() - slash - 1);
+  if (metric.rfind("elr_layer", 0) == 0 && metric.size() > 9) {
+    for (size_t i = 9; i < metric.size(); ++i)
+      if (metric[i] < '0' || metric[i] > '9') return false;
+    return true;
+  }
   return metric == "param_norm" || metric == "grad_norm" || metric == "elr" || metric == "dead_frac";
 }
 
@@ -347,6 +352,42 @@ std::vector<double> critic_mean(const Csv& csv, const std::string& metric) {
     int n = 0;
     for (int col : cols)
       if (std::isfinite(csv.at(r, col))) sum += csv.at(r, col), ++n;
+    if (n > 0) out[r] = sum / n;
+  }
+  return out;
+}
+
+// the effective learning rate of the scale-invariant layers: per critic, the mean of
+// critic<c>/elr_layer<j> over every dense layer but the last (the output layer, which no
+// normalization makes scale-invariant: its ELR falls as it learns, whatever the hidden layers
+// do), then the mean over critics. A file without per-layer columns (or with one layer) gives
+// critic<c>/elr, the mean over all layers.
+std::vector<double> critic_hidden_elr(const Csv& csv) {
+  std::vector<std::vector<int>> critics;
+  for (int c = 0;; ++c) {
+    std::vector<int> layers;
+    for (int j = 0;; ++j) {
+      const int col = csv.column(fmt::format("critic{}/elr_layer{}", c, j));
+      if (col < 0) break;
+      layers.push_back(col);
+    }
+    if (layers.empty()) break;
+    if (layers.size() < 2) return critic_mean(csv, "elr");
+    layers.pop_back();
+    critics.push_back(std::move(layers));
+  }
+  if (critics.empty()) return critic_mean(csv, "elr");
+  std::vector<double> out(csv.rows(), kNaN);
+  for (size_t r = 0; r < csv.rows(); ++r) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& layers : critics) {
+      double s = 0;
+      int k = 0;
+      for (int col : layers)
+        if (std::isfinite(csv.at(r, col))) s += csv.at(r, col), ++k;
+      if (k > 0) sum += s / k, ++n;
+    }
     if (n > 0) out[r] = sum / n;
   }
   return out;
@@ -542,7 +583,7 @@ Run read_run(const fs::path& dir, const ReadLimits& limits) {
     for (size_t r = 0; r < train.rows(); ++r) d.env_step.push_back(train.at(r, c));
     d.param_norm = critic_mean(train, "param_norm");
     d.grad_norm = critic_mean(train, "grad_norm");
-    d.elr = critic_mean(train, "elr");
+    d.elr = critic_hidden_elr(train);
     d.dead_frac = critic_mean(train, "dead_frac");
   }
   return run;
