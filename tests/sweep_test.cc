@@ -58,6 +58,32 @@ TEST(Sweep, PlanRunSkipAndStatus) {
   fs::remove_all(dir);
 }
 
+// --runs picks part of the grid by the plan's indices; the rest waits; bad lists are refused
+TEST(Sweep, RunsSelectsPartOfTheGridByPlanIndex) {
+  const std::string dir = temp_dir("sweep_runs");
+  fs::create_directories(dir);
+  const std::string out = dir + "/runs", file = sweep_file(dir, out, 600);
+  for (const std::string bad : {"8", "3-1", "x", "1,,2", "-1"}) {
+    const Result e = run("sweep run " + file + " --runs " + bad);
+    EXPECT_EQ(e.status, 2) << bad << ": " << e.output;
+    EXPECT_NE(e.output.find("--runs"), std::string::npos) << e.output;
+  }
+  EXPECT_FALSE(fs::exists(out));  // nothing started
+  Result r = run("sweep run " + file + " --runs 1,3 --jobs 2");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("sweep status " + file);
+  EXPECT_EQ(r.status, 4) << r.output;
+  EXPECT_NE(r.output.find("2 of 8 runs done"), std::string::npos) << r.output;
+  // the same selection for Slurm: only the unfinished among them (none here)
+  r = run("sweep run " + file + " --backend slurm --dry-run --runs 1,3");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("nothing to submit"), std::string::npos) << r.output;
+  r = run("sweep run " + file + " --backend slurm --dry-run --runs 0-2");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("dry run: 2 runs would be submitted"), std::string::npos) << r.output;
+  fs::remove_all(dir);
+}
+
 TEST(Sweep, AnInterruptedSweepContinuesWhereItStopped) {
   const std::string dir = temp_dir("sweep_int");
   fs::create_directories(dir);

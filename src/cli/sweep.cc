@@ -1,4 +1,5 @@
 // crossq sweep plan | run | status FILE: a grid of runs from one sweep file (docs/sweeps.md).
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -8,11 +9,44 @@
 
 #include "crossq/cli/cli.h"
 #include "crossq/core/error.h"
+#include "crossq/train/run_folder.h"
 #include "crossq/train/slurm.h"
 #include "crossq/train/sweep.h"
 #include "crossq/train/trainer.h"
 
 namespace crossq::cli {
+
+namespace {
+// "0-5,9": indices into the sweep's plan, each checked against its size
+std::vector<size_t> run_indices(const std::string& text, const Sweep& sw, const std::string& file) {
+  auto bad = [&](const std::string& why) {
+    return usage_error(fmt::format("--runs '{}': {}", printable(text), why),
+                       fmt::format("write indices of `crossq sweep plan {}` (0 to {}), e.g. --runs 0-3,7", file,
+                                   sw.runs.size() - 1));
+  };
+  std::vector<size_t> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    const size_t comma = text.find(',', pos);
+    const std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const size_t dash = part.find('-');
+    const std::string a = part.substr(0, dash), b = dash == std::string::npos ? a : part.substr(dash + 1);
+    auto number = [&](const std::string& t) {
+      if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos)
+        throw bad("'" + printable(part) + "' is not an index or a range of them");
+      return static_cast<size_t>(std::stoull(t));
+    };
+    const size_t lo = number(a), hi = number(b);
+    if (hi < lo) throw bad("the range " + printable(part) + " runs backwards");
+    if (hi >= sw.runs.size()) throw bad(fmt::format("the sweep has runs 0 to {}, not {}", sw.runs.size() - 1, hi));
+    for (size_t k = lo; k <= hi; ++k)
+      if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+}  // namespace
 
 void add_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand("sweep", "Run a grid of runs (tasks x algorithms x variants x seeds) from a sweep file");
@@ -39,6 +73,11 @@ void add_sweep(CLI::App& app) {
   auto jobs = std::make_shared<int>(0);
   auto quiet = std::make_shared<bool>(false);
   auto dry_run = std::make_shared<bool>(false);
+  auto runs = std::make_shared<std::string>();
+  run->add_option("--runs", *runs,
+                  "only these runs, by their index in `crossq sweep plan` (e.g. 0-5,9): a part of the grid "
+                  "that fits this machine's time; the rest stays for later")
+      ->type_name("LIST");
   run->add_option("--backend", *backend,
                   "where the runs go: local (this machine's cores) or slurm (one sbatch array job; "
                   "crossq must be at the same path on every node)")
@@ -49,10 +88,11 @@ void add_sweep(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   run->add_flag("--dry-run", *dry_run, "slurm: write the array script and print it, submit nothing");
   run->add_flag("--quiet", *quiet, "no progress lines");
-  run->callback([file, backend, jobs, quiet, dry_run] {
+  run->callback([file, backend, jobs, quiet, dry_run, runs] {
     const Sweep sw = load_sweep(*file);
+    const std::vector<size_t> only = runs->empty() ? std::vector<size_t>{} : run_indices(*runs, sw, *file);
     if (*backend == "slurm") {
-      const SlurmSubmission sub = submit_sweep_slurm(sw, *jobs, *dry_run);
+      const SlurmSubmission sub = submit_sweep_slurm(sw, *jobs, *dry_run, only);
       if (!*quiet)
         for (const auto& l : sub.left_out) fmt::print("  left out: {}\n", l);
       if (sub.indices.empty()) {
@@ -75,7 +115,7 @@ void add_sweep(CLI::App& app) {
     if (*dry_run) throw usage_error("--dry-run is for --backend slurm", "crossq sweep plan FILE lists what a local run would do");
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int j = *jobs > 0 ? *jobs : std::max(1, cores / sw.cores);
-    const int failed = run_sweep_local(sw, j, *quiet);
+    const int failed = run_sweep_local(sw, j, *quiet, only);
     if (failed > 0)
       throw Error(fmt::format("{} of {} runs failed; each folder's error.txt says why", failed, sw.runs.size()),
                   "crossq sweep status " + *file + " lists them; fix the cause and run the sweep again");

@@ -219,7 +219,7 @@ RunStatus with_slurm(RunStatus st, const SlurmTask& t) {
   return st;
 }
 
-SlurmSubmission submit_sweep_slurm(const Sweep& sw, int throttle, bool dry_run) {
+SlurmSubmission submit_sweep_slurm(const Sweep& sw, int throttle, bool dry_run, const std::vector<size_t>& only) {
   SlurmSubmission sub;
   if (!dry_run && !on_path("sbatch"))
     throw usage_error("sbatch is not on PATH: --backend slurm submits the sweep with Slurm's sbatch",
@@ -235,6 +235,7 @@ SlurmSubmission submit_sweep_slurm(const Sweep& sw, int throttle, bool dry_run) 
                         "check that Slurm answers (squeue), then submit again", kExitRuntime);
   }
   for (size_t i = 0; i < sw.runs.size(); ++i) {
+    if (!only.empty() && std::find(only.begin(), only.end(), i) == only.end()) continue;
     const SweepRun& r = sw.runs[i];
     const RunStatus st = run_status(r);
     const std::string who = fmt::format("{} {} {} seed {}", r.task, r.algo, r.variant.empty() ? "-" : r.variant, r.seed);

@@ -366,7 +366,7 @@ std::vector<size_t> local_order(const Sweep& sweep) {
   return order;
 }
 
-int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
+int run_sweep_local(const Sweep& sweep, int jobs, bool quiet, const std::vector<size_t>& only) {
   install_stop_handlers();
   std::mutex mu;
   std::atomic<size_t> next{0};
@@ -383,9 +383,13 @@ int run_sweep_local(const Sweep& sweep, int jobs, bool quiet) {
     if (o.kind == RunOutcome::Kind::kFailed) ++failed;
   };
   // lowest seeds first: a grid stopped part-way has every cell at its first seeds
-  const std::vector<size_t> order = local_order(sweep);
+  std::vector<size_t> order = local_order(sweep);
+  if (!only.empty())
+    order.erase(std::remove_if(order.begin(), order.end(),
+                               [&](size_t i) { return std::find(only.begin(), only.end(), i) == only.end(); }),
+                order.end());
   std::vector<std::thread> pool;
-  const int n = std::max(1, std::min<int>(jobs, static_cast<int>(sweep.runs.size())));
+  const int n = std::max(1, std::min<int>(jobs, static_cast<int>(order.size())));
   for (int w = 0; w < n; ++w)
     pool.emplace_back([&] {
       for (size_t i = next++; i < order.size() && stop_code == 0 && pending_stop_signal() == 0; i = next++)

@@ -41,7 +41,9 @@ struct SlurmSubmission {
 // submission, as one array job (`sbatch --parsable`), and records the job in
 // OUT/.sweep/slurm.json. With `dry_run` it writes the script and submits nothing. Throws a
 // usage error when sbatch is missing or refuses the job (with sbatch's message).
-SlurmSubmission submit_sweep_slurm(const Sweep& sweep, int throttle, bool dry_run);
+// `only`: the plan's indices of the runs to consider (empty: every run); array task k is still
+// run k of the plan
+SlurmSubmission submit_sweep_slurm(const Sweep& sweep, int throttle, bool dry_run, const std::vector<size_t>& only = {});
 
 // what Slurm knows of each submitted run of the sweep, by run folder
 struct SlurmTask {

@@ -76,6 +76,7 @@ std::vector<size_t> local_order(const Sweep& sweep);
 // SIGINT / SIGTERM every running run writes its checkpoint and the sweep stops (exit status
 // 130 / 143; running it again continues). Returns the number of runs that failed (each
 // leaves its error in <run>/error.txt).
-int run_sweep_local(const Sweep& sweep, int jobs, bool quiet);
+// `only`: the plan's indices of the runs to consider (empty: every run)
+int run_sweep_local(const Sweep& sweep, int jobs, bool quiet, const std::vector<size_t>& only = {});
 
 }  // namespace crossq
