@@ -3,6 +3,7 @@
 // known quadratic objective over its iterations; sub-sequences never cross an episode's end;
 // the learner saves and loads a TD-MPC2 run exactly (the planner's warm start included); a
 // terminal transition is refused; no allocation in update and act.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -111,12 +112,32 @@ void load_init(Tdmpc2Agent& a, const Fixture& fx) {
 }
 
 // the largest relative difference over every tensor of every network against <stage>.*
-double compare_params(Tdmpc2Agent& a, const Fixture& fx, const std::string& stage) {
+// The parameters after Adam steps against PyTorch's. Adam moves an element by about lr per step
+// whatever its gradient's size, so an element whose gradient is at float32 noise (a near-
+// cancellation, where the GEMM library's summation order or the compiler's contractions decide
+// the sign) may step the other way: the bulk of each tensor must match (its 99th percentile of
+// |diff|, against the tensor's scale: the returned value), and no element may be further off
+// than `steps` Adam steps allow, 2 lr each (checked here).
+double compare_params(Tdmpc2Agent& a, const Fixture& fx, const std::string& stage, int steps, double lr) {
   double worst = 0;
   for (auto& [p, net] : networks(a, true))
-    for (const nn::Tensor& t : net->params().tensors)
-      worst = std::max(worst, rel_diff(stage + "." + p + "." + t.name, net->params().w.data() + t.offset,
-                                       fx[stage + "." + p + "." + t.name], 1e-3));
+    for (const nn::Tensor& t : net->params().tensors) {
+      const std::string name = stage + "." + p + "." + t.name;
+      const float* got = net->params().w.data() + t.offset;
+      const std::vector<double>& want = fx[name];
+      std::vector<double> d(want.size());
+      double scale = 1e-3, far = 0;
+      for (size_t i = 0; i < want.size(); ++i) {
+        d[i] = std::abs(static_cast<double>(got[i]) - want[i]);
+        scale = std::max(scale, std::abs(want[i]));
+        far = std::max(far, d[i]);
+      }
+      std::sort(d.begin(), d.end());
+      const double bulk = d.empty() ? 0 : d[static_cast<size_t>(0.99 * static_cast<double>(d.size() - 1))];
+      std::printf("  %-26s n=%-6zu max|diff| %.2e  p99 rel %.2e\n", name.c_str(), want.size(), far, bulk / scale);
+      EXPECT_LE(far, 2.0 * lr * steps * (1 + 1e-3)) << name << ": an element beyond what Adam's steps allow";
+      worst = std::max(worst, bulk / scale);
+    }
   return worst;
 }
 
@@ -185,12 +206,12 @@ TEST_P(Tdmpc2Golden, ThreeUpdatesMatchPyTorch) {
     }
   }
   EXPECT_LT(worst_grad, 1e-3) << "a gradient differs from PyTorch's";
-  // Adam normalizes each step by sqrt(v): on near-zero gradients float32 rounding shows at about
-  // 1e-4 of the tensor's scale (lr 3e-3 moves a parameter by up to 3e-3 per step)
-  EXPECT_LT(compare_params(agent, fx, "after1"), 3e-4);
+  // Adam normalizes each step by sqrt(v), so near-zero gradients show float32 rounding in a few
+  // elements (compare_params); the bulk must match closely
+  EXPECT_LT(compare_params(agent, fx, "after1", 1, cfg.lr), 1e-4);
   agent.update_with(b, gn.noise);
   agent.update_with(b, gn.noise);
-  EXPECT_LT(compare_params(agent, fx, "after3"), 5e-4);
+  EXPECT_LT(compare_params(agent, fx, "after3", 3, cfg.lr), 2e-4);
   EXPECT_NEAR(agent.scale(), fx.scalar("after3.scale"), 1e-5 * fx.scalar("after3.scale"));
 }
 

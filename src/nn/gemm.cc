@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -292,9 +293,10 @@ void lane_gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* 
 }  // namespace
 
 GemmRecording::GemmRecording() {
+  auto r = std::make_unique<Recorder>();
   Recorder* expected = nullptr;
-  if (!g_recorder.compare_exchange_strong(expected, new Recorder))
-    throw std::logic_error("GemmRecording: one recording at a time");
+  if (!g_recorder.compare_exchange_strong(expected, r.get())) throw std::logic_error("GemmRecording: one recording at a time");
+  r.release();  // g_recorder owns it until the destructor
 }
 GemmRecording::~GemmRecording() { delete g_recorder.exchange(nullptr); }
 std::vector<GemmCall> GemmRecording::calls() const {
