@@ -26,8 +26,9 @@ struct UpdateBench {
 
 // times updates of b.algo; fills the results. The GEMM bound: crossq-wn's update's shapes
 // (the actor's on lane 0, then a critic's per lane); for other algorithms, the products one
-// update ran, recorded (GemmRecording) and replayed alone, each lane's in order, both lanes
-// at once (no synchronization between them: a lower bound)
+// updates ran, recorded (GemmRecording) over six consecutive updates (so that policy delays
+// average out) and replayed alone, each lane's in order, both lanes at once (no
+// synchronization between them: a lower bound)
 void run_update_bench(UpdateBench& b);
 
 struct LoopBench {
