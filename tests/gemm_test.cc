@@ -287,5 +287,17 @@ TEST(Gemm, BenchUpdateOfAnotherAlgorithmReportsItsRecordedBound) {
   }
 }
 
+// `crossq bench tdmpc2` times the update and the planning and the recorded products of each
+// alone; a small model, so that the test is quick
+TEST(Gemm, BenchTdmpc2ReportsTheBoundsOfItsProducts) {
+  const auto r = testutil::run(std::string(CROSSQ_BINARY) + " bench tdmpc2 --task pendulum --seconds 0.01 --threads 2 --json", false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  for (const char* k : {"update_ms", "plan_ms", "update_gemm_bound_ms", "plan_gemm_bound_ms", "update_gflop", "plan_gflop"})
+    EXPECT_GT(j.at(k).get<double>(), 0.0) << k;
+  EXPECT_LT(j.at("update_gemm_bound_ms").get<double>(), 1.5 * j.at("update_ms").get<double>());
+  EXPECT_LT(j.at("plan_gemm_bound_ms").get<double>(), 1.5 * j.at("plan_ms").get<double>());
+}
+
 }  // namespace
 }  // namespace crossq

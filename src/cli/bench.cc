@@ -204,8 +204,10 @@ void add_bench(CLI::App& app) {
       return;
     }
     fmt::print("tdmpc2  {}  {} parameters  threads {}  gemm {} {}\n", tb->task, tb->parameters, tb->threads, gemm_backend(), tb->precision);
-    fmt::print("  update               {:8.1f} ms  ({} timed)\n", tb->update_ms, tb->updates);
-    fmt::print("  planning, training   {:8.1f} ms per agent step  ({} timed)\n", tb->plan_ms, tb->plans);
+    fmt::print("  update               {:8.1f} ms  ({} timed)   GEMM bound {:.1f} ms, {:.1f} GFLOP\n", tb->update_ms, tb->updates,
+               tb->update_bound_ms, tb->update_gflop);
+    fmt::print("  planning, training   {:8.1f} ms per agent step  ({} timed)   GEMM bound {:.1f} ms, {:.1f} GFLOP\n", tb->plan_ms,
+               tb->plans, tb->plan_bound_ms, tb->plan_gflop);
     fmt::print("  planning, evaluation {:8.1f} ms per agent step\n", tb->plan_eval_ms);
   });
 }

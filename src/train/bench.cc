@@ -90,6 +90,35 @@ nlohmann::json UpdateBench::to_json() const {
 
 namespace {
 
+// The GEMM-only bound of recorded products: each lane's in order, both lanes at once, in the
+// thread's current precision; ms per `per` of the recording (min_seconds of measuring). Also
+// the recording's GFLOP per `per`.
+struct RecordedBound {
+  double ms = 0, gflop = 0;
+  int products = 0;
+};
+RecordedBound replay_bound(const std::vector<GemmCall>& calls, int per, int threads, double min_seconds) {
+  std::vector<Shape> per_lane[2];
+  double f = 0;
+  for (const GemmCall& c : calls) {
+    per_lane[c.lane == 1 ? 1 : 0].push_back({c.trans_a, c.trans_b, c.M, c.N, c.K});
+    f += 2.0 * c.M * c.N * c.K;
+  }
+  GemmSet sets[2] = {GemmSet(per_lane[0]), GemmSet(per_lane[1])};
+  LanePair lanes(threads, &gemm_set_single_threaded);
+  auto lane_job = [&](int i) { sets[i].run(); };
+  for (int i = 0; i < 2; ++i) lanes.run(lane_job);
+  int m = 0;
+  const auto t0 = Clock::now();
+  double el = 0;
+  while (el < min_seconds || m < 3) {
+    lanes.run(lane_job);
+    ++m;
+    el = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  return {1e3 * el / m / per, f * 1e-9 / per, static_cast<int>(calls.size()) / per};
+}
+
 // one whole update of any agent but TD-MPC2, at the algorithm's default sizes
 void run_agent_update_bench(UpdateBench& b) {
   if (b.algo == "tdmpc2")
@@ -139,27 +168,10 @@ void run_agent_update_bench(UpdateBench& b) {
 
   // the bound: each lane's recorded products in order, both lanes at once, same precision
   const GemmPrecision precision(rc.agent.precision);
-  std::vector<Shape> per_lane[2];
-  double f = 0;
-  for (const GemmCall& c : calls) {
-    per_lane[c.lane == 1 ? 1 : 0].push_back({c.trans_a, c.trans_b, c.M, c.N, c.K});
-    f += 2.0 * c.M * c.N * c.K;
-  }
-  b.products = static_cast<int>(calls.size()) / kRecorded;
-  b.gflop = f * 1e-9 / kRecorded;
-  GemmSet sets[2] = {GemmSet(per_lane[0]), GemmSet(per_lane[1])};
-  LanePair lanes(b.threads, &gemm_set_single_threaded);
-  auto lane_job = [&](int i) { sets[i].run(); };
-  for (int i = 0; i < 3; ++i) lanes.run(lane_job);
-  int m = 0;
-  const auto t1 = Clock::now();
-  el = 0;
-  while (el < b.min_seconds || m < 5) {
-    lanes.run(lane_job);
-    ++m;
-    el = std::chrono::duration<double>(Clock::now() - t1).count();
-  }
-  b.gemm_bound_ms = 1e3 * el / m / kRecorded;
+  const RecordedBound rb = replay_bound(calls, kRecorded, b.threads, b.min_seconds);
+  b.products = rb.products;
+  b.gflop = rb.gflop;
+  b.gemm_bound_ms = rb.ms;
   b.gflops = b.gflop / (b.ms_per_update * 1e-3);
 }
 
@@ -331,6 +343,8 @@ void run_act_bench(ActBench& b) {
 nlohmann::json Tdmpc2Bench::to_json() const {
   return {{"task", task}, {"threads", threads}, {"matmul_precision", precision}, {"update_ms", update_ms}, {"plan_ms", plan_ms},
           {"plan_eval_ms", plan_eval_ms}, {"parameters", parameters}, {"updates", updates}, {"plans", plans},
+          {"update_gemm_bound_ms", update_bound_ms}, {"update_gflop", update_gflop}, {"plan_gemm_bound_ms", plan_bound_ms},
+          {"plan_gflop", plan_gflop}, {"gemm_detail", gemm_detail()},
           {"gemm", gemm_backend()}};
 }
 
@@ -366,6 +380,26 @@ void run_tdmpc2_bench(Tdmpc2Bench& b) {
   b.plan_ms = timed([&] { agent.act(obs.data(), false, rng, act.data()); }, b.plans);
   int n = 0;
   b.plan_eval_ms = timed([&] { agent.act(obs.data(), true, rng, act.data()); }, n);
+
+  // the GEMM-only bounds: the products of two updates and of two planning steps, replayed alone
+  const GemmPrecision precision(c.precision);
+  std::vector<GemmCall> upd, plan;
+  {
+    GemmRecording rec;
+    for (int i = 0; i < 2; ++i) agent.update(batch, rng);
+    upd = rec.calls();
+  }
+  {
+    GemmRecording rec;
+    for (int i = 0; i < 2; ++i) agent.act(obs.data(), false, rng, act.data());
+    plan = rec.calls();
+  }
+  const RecordedBound ub = replay_bound(upd, 2, b.threads, b.min_seconds / 2);
+  const RecordedBound pb = replay_bound(plan, 2, b.threads, b.min_seconds / 2);
+  b.update_bound_ms = ub.ms;
+  b.update_gflop = ub.gflop;
+  b.plan_bound_ms = pb.ms;
+  b.plan_gflop = pb.gflop;
 }
 
 }  // namespace crossq

@@ -76,6 +76,9 @@ struct Tdmpc2Bench {
   double update_ms = 0;      // one update: model losses, backward, Adam, policy prior, targets
   double plan_ms = 0;        // one agent step's planning (MPPI), training mode
   double plan_eval_ms = 0;   // the same in evaluation mode
+  // the products of an update and of a planning step alone (recorded, replayed on the same
+  // lanes), and their GFLOP
+  double update_bound_ms = 0, update_gflop = 0, plan_bound_ms = 0, plan_gflop = 0;
   int64_t parameters = 0;
   int updates = 0, plans = 0;
   nlohmann::json to_json() const;
