@@ -129,33 +129,28 @@ void add_bench(CLI::App& app) {
     say(fmt::format("crossq bench all  gemm {}  precisions {}", gemm_detail(), fmt::join(precisions, ", ")));
     say("\n| update (obs / act) | lanes | precision | ms / update | GFLOP/s | GEMM bound (ms) | update / bound |");
     say("|---|---|---|---|---|---|---|");
-    for (auto [o, a] : {std::pair<int, int>{67, 21}, {17, 6}})
+    // crossq-wn's critic update at both sizes, then the residual agents' whole updates (critics,
+    // actor, temperature) at their default sizes
+    struct Case {
+      const char* algo;
+      int obs, act;
+    };
+    for (const Case& c : {Case{"crossq-wn", 67, 21}, Case{"crossq-wn", 17, 6}, Case{"simba", 67, 21}, Case{"bro-fast", 67, 21}})
       for (int t : {1, 2})
         for (const auto& p : precisions) {
           UpdateBench u;
-          u.obs_dim = o;
-          u.act_dim = a;
+          u.algo = c.algo;
+          u.obs_dim = c.obs;
+          u.act_dim = c.act;
           u.threads = t;
           u.precision = p;
           u.min_seconds = *aseconds;
           run_update_bench(u);
           out["update"].push_back(u.to_json());
-          say(fmt::format("| crossq-wn {} / {} | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", o, a, t, p, u.ms_per_update,
-                          u.gflops, u.gemm_bound_ms, u.ms_per_update / u.gemm_bound_ms));
-        }
-    // the residual agents' whole updates (critics, actor, temperature) at their default sizes
-    for (const char* algo : {"simba", "bro-fast"})
-      for (int t : {1, 2})
-        for (const auto& p : precisions) {
-          UpdateBench u;
-          u.algo = algo;
-          u.threads = t;
-          u.precision = p;
-          u.min_seconds = *aseconds;
-          run_update_bench(u);
-          out["update"].push_back(u.to_json());
-          say(fmt::format("| {} 67 / 21 (whole update) | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", algo, t, p, u.ms_per_update,
-                          u.gflops, u.gemm_bound_ms, u.ms_per_update / u.gemm_bound_ms));
+          const bool whole = u.algo != "crossq-wn";
+          say(fmt::format("| {} {} / {}{} | {} | {} | {:.2f} | {:.1f} | {:.2f} | {:.2f} |", c.algo, c.obs, c.act,
+                          whole ? " (whole update)" : "", t, p, u.ms_per_update, u.gflops, u.gemm_bound_ms,
+                          u.ms_per_update / u.gemm_bound_ms));
         }
     say("\n| training loop, cheetah-run, 2 lanes | precision | env steps/s | ms per update | outside updates |");
     say("|---|---|---|---|---|");
